@@ -5,27 +5,44 @@ Canonical transaction schema
 Every loader returns, and every later step (cleaning, features, tags, models...) consumes, a
 DataFrame with exactly these columns, in this order:
 
-============  =======================  ==========================================================
-column        dtype                    meaning
-============  =======================  ==========================================================
-customer_id   ``str`` (may be missing)  who bought; missing for guest / unidentified purchases
-invoice_id    ``str``                  the order (invoice) a line belongs to; ``C...`` = cancellation
-item_id       ``str``                  the product code (stock code); some codes are not products
-description   ``str`` (may be missing)  product text as recorded
-quantity      ``int64``                units on the line; negative for returns / cancellations
-unit_price    ``float64``              price per unit, in the shop's currency (GBP for Online Retail)
-timestamp     ``datetime64[us]``       when the invoice was issued (naive, shop-local time)
-country       ``str`` (may be missing)  the customer's country as recorded
-============  =======================  ==========================================================
+============  =========================  ===========================================================
+column        dtype                      meaning
+============  =========================  ===========================================================
+customer_id   ``str`` (may be missing)   who bought; missing for guest / unidentified purchases
+invoice_id    ``str``                    the order (invoice) a line belongs to; ``C...`` = cancellation
+item_id       ``str``                    the product code (stock code); some codes are not products
+description   ``str`` (may be missing)   product text as recorded
+quantity      ``int64``                  units on the line; negative for returns / cancellations
+unit_price    ``float64``                price per unit, in the shop's currency (GBP for Online Retail)
+timestamp     ``datetime64[us]``         when the invoice was issued (naive, shop-local time)
+country       ``str`` (may be missing)   the customer's country as recorded
+============  =========================  ===========================================================
 
 The line amount is ``quantity * unit_price`` (see :func:`line_amount`); it is not stored.
+Loaders never clean: cancellations, missing customers, non-product codes and odd prices are kept
+for :mod:`profiling.cleaning` to handle, visibly.
+
+What is here
+------------
+* :func:`load_online_retail` -- the shipped UCI Online Retail II (2009-2010), canonical schema.
+* :func:`load_hillstrom` -- the shipped Hillstrom e-mail experiment (one row per customer; its own
+  columns, documented there).
+* :func:`load_transactions` -- a user's own CSV / Parquet / Excel file, mapped onto the schema with
+  ``columns={canonical: theirs}`` and validated; problems raise :class:`DataError` naming the file,
+  the column, the problem and the fix.
+* :func:`sample_customers` -- all lines of ``n`` seeded, randomly chosen customers.
+* :func:`make_transactions` -- synthetic transactions in the schema (seasonal, skewed, with
+  returns), fast enough for 10M-line benchmarks.
 """
 
 from __future__ import annotations
 
 import os
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Canonical column names, in order.
@@ -108,3 +125,773 @@ def load_online_retail(path: str | Path | None = None) -> pd.DataFrame:
         columns=COLUMNS,
     )
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# Hillstrom e-mail experiment
+# --------------------------------------------------------------------------------------------
+
+#: Category order of the Hillstrom text columns (the control arm first).
+HILLSTROM_CATEGORIES: dict[str, list[str]] = {
+    "history_segment": [
+        "1) $0 - $100",
+        "2) $100 - $200",
+        "3) $200 - $350",
+        "4) $350 - $500",
+        "5) $500 - $750",
+        "6) $750 - $1,000",
+        "7) $1,000 +",
+    ],
+    "zip_code": ["Urban", "Surburban", "Rural"],
+    "channel": ["Phone", "Web", "Multichannel"],
+    "segment": ["No E-Mail", "Mens E-Mail", "Womens E-Mail"],
+}
+
+#: dtype of each Hillstrom column, in file order.
+HILLSTROM_DTYPES: dict[str, str] = {
+    "recency": "int64",
+    "history_segment": "category",
+    "history": "float64",
+    "mens": "int64",
+    "womens": "int64",
+    "zip_code": "category",
+    "newbie": "int64",
+    "channel": "category",
+    "segment": "category",
+    "visit": "int64",
+    "conversion": "int64",
+    "spend": "float64",
+}
+
+
+class DataError(ValueError):
+    """A data file cannot be read as the course expects.
+
+    The message names the file, the column (where one is at fault), the problem and what to do.
+    It is a ``ValueError``, so ``except ValueError`` catches it too.
+    """
+
+
+def load_hillstrom(path: str | Path | None = None) -> pd.DataFrame:
+    """The Hillstrom (2008) e-mail experiment: 64,000 customers randomly split into three arms.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Defaults to ``data_dir() / "hillstrom.csv"``. The file is only read.
+
+    Returns
+    -------
+    DataFrame, one row per customer, columns in file order:
+
+    ===============  ============  ==============================================================
+    column           dtype         meaning
+    ===============  ============  ==============================================================
+    recency          ``int64``     months since the last purchase (1-12)
+    history_segment  ``category``  past-year spend band, ordered ("1) $0 - $100" ... "7) $1,000 +")
+    history          ``float64``   spend in the past year, USD
+    mens             ``int64``     1 if the customer bought men's merchandise in the past year
+    womens           ``int64``     1 if the customer bought women's merchandise in the past year
+    zip_code         ``category``  Urban, Surburban [sic], Rural
+    newbie           ``int64``     1 if a new customer in the past twelve months
+    channel          ``category``  Phone, Web, Multichannel (where they bought in the past year)
+    segment          ``category``  the randomized arm: No E-Mail (control), Mens E-Mail, Womens E-Mail
+    visit            ``int64``     1 if the customer visited the site in the two weeks after the e-mail
+    conversion       ``int64``     1 if the customer bought in those two weeks
+    spend            ``float64``   USD spent in those two weeks
+    ===============  ============  ==============================================================
+
+    Raises
+    ------
+    DataError
+        If a column is missing or a text column holds a value outside its known categories.
+
+    Example
+    -------
+    >>> hs = load_hillstrom()
+    >>> hs.groupby("segment", observed=True)["visit"].mean().round(3).to_dict()
+    {'No E-Mail': 0.106, 'Mens E-Mail': 0.183, 'Womens E-Mail': 0.151}
+    """
+    path = Path(path) if path is not None else data_dir() / "hillstrom.csv"
+    if not path.is_file():
+        raise DataError(f"{path}: file not found. Pass the path of hillstrom.csv, or set $PROFILING_DATA.")
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in HILLSTROM_DTYPES if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{path}: column(s) {missing} missing; found {list(raw.columns)}. "
+            "This is not the Hillstrom e-mail file; use the copy shipped in data/."
+        )
+    out = {}
+    for column, dtype in HILLSTROM_DTYPES.items():
+        values = raw[column]
+        if dtype == "category":
+            categories = HILLSTROM_CATEGORIES[column]
+            unknown = sorted(set(values.unique()) - set(categories))
+            if unknown:
+                raise DataError(
+                    f"{path}: column '{column}' has unknown value(s) {unknown[:5]}; expected {categories}. "
+                    "Use the unmodified Hillstrom file."
+                )
+            out[column] = pd.Categorical(values, categories=categories, ordered=column == "history_segment")
+        else:
+            converted = pd.to_numeric(values, errors="coerce")
+            if converted.isna().any():
+                row = int(np.flatnonzero(converted.isna().to_numpy())[0])
+                raise DataError(
+                    f"{path}: column '{column}' has a non-numeric value {values.iloc[row]!r} at data row {row + 1}. "
+                    "Use the unmodified Hillstrom file."
+                )
+            out[column] = converted.astype(dtype)
+    return pd.DataFrame(out, columns=list(HILLSTROM_DTYPES))
+
+
+# --------------------------------------------------------------------------------------------
+# A user's own transaction file
+# --------------------------------------------------------------------------------------------
+
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_PARQUET_SUFFIXES = {".parquet", ".pq"}
+_EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+_MAGIC = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (an Excel .xlsx is one; rename it to .xlsx)",
+    b"PAR1": "a Parquet file (rename it to .parquet)",
+    b"\x1f\x8b": "a gzip archive (unpack it first)",
+    b"\xd0\xcf\x11\xe0": "an old binary Office file (.xls; save it as .xlsx or .csv)",
+}
+_ID_COLUMNS = ["customer_id", "invoice_id", "item_id"]
+_TEXT_COLUMNS = ["customer_id", "invoice_id", "item_id", "description", "country"]
+
+
+def _fail(path: Path, problem: str, fix: str, column: str | None = None, source: str | None = None) -> DataError:
+    where = ""
+    if column is not None:
+        where = f" column '{column}'" + (f" (your column '{source}')" if source and source != column else "") + ":"
+    return DataError(f"{path}:{where} {problem} {fix}")
+
+
+def _row_label(i: int, kind: str) -> str:
+    """Where data row ``i`` (0-based) is in the user's file."""
+    if kind == "parquet":
+        return f"row {i} (0-based)"
+    return f"data row {i + 1} (line {i + 2} of the file, counting the header)"
+
+
+def _sniff_binary(path: Path, head: bytes, encoding: str | None) -> None:
+    """Refuse bytes that are clearly not a text table."""
+    for magic, what in _MAGIC.items():
+        if head.startswith(magic):
+            raise _fail(path, f"this is not a text table: it starts like {what}.", "Export the data as CSV, Parquet or .xlsx.")
+    if encoding is not None and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
+        return
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13)) + head.count(127)
+    if b"\x00" in head or controls > max(2, len(head) // 100):
+        raise _fail(
+            path,
+            f"this is not a text table: its first {len(head)} bytes hold {controls} control/binary bytes.",
+            "Export the data as CSV (UTF-8), Parquet or .xlsx; if it is UTF-16 text, pass encoding='utf-16'.",
+        )
+
+
+def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int, sep: str) -> tuple[list[str], pd.DataFrame]:
+    """The file's header exactly as written and its rows (CSV: every value as text)."""
+    if kind == "csv":
+        enc = encoding or "utf-8-sig"
+        try:
+            header_frame = pd.read_csv(path, header=None, nrows=1, dtype=str, encoding=enc, sep=sep, keep_default_na=False)
+            if header_frame.empty:
+                raise pd.errors.EmptyDataError
+            header = [str(h) for h in header_frame.iloc[0].tolist()]
+            _check_duplicates(path, header)
+            raw = pd.read_csv(path, dtype=str, encoding=enc, sep=sep, skipinitialspace=True)
+        except UnicodeDecodeError as err:
+            raise _fail(
+                path,
+                f"the text is not valid {err.encoding.upper().replace('-SIG', '')}{_first_undecodable(path, enc)}.",
+                "Pass the file's encoding: encoding='latin-1' (or 'cp1252') for Western European Excel exports, "
+                "encoding='gbk' for Chinese ones.",
+            ) from None
+        except pd.errors.EmptyDataError:
+            raise _fail(path, "the file holds no data (only blank lines).", "Export the table again with its header and rows.") from None
+        except pd.errors.ParserError as err:
+            raise _fail(
+                path,
+                f"this is not a readable CSV table ({str(err).strip()}).",
+                f"Check that it is comma-separated text (for ';' or tabs pass sep=';' or sep='\\t'); now sep={sep!r}.",
+            ) from None
+        if len(header) == 1 and sep == "," and any(s in header[0] for s in (";", "\t", "|")):
+            guess = next(s for s in (";", "\t", "|") if s in header[0])
+            raise _fail(path, f"the header {header[0]!r} is a single column.", f"The file seems to use {guess!r} between columns: pass sep={guess!r}.")
+        return header, raw
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            header = list(pq.read_schema(path).names)
+        except Exception as err:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
+            raise _fail(path, f"this is not a Parquet table ({type(err).__name__}).", "Write the file with DataFrame.to_parquet, or use a .csv.") from None
+        header = [h for h in header if not h.startswith("__index_level_")]
+        _check_duplicates(path, header)
+        return header, pd.read_parquet(path)
+    # Excel
+    try:
+        header_frame = pd.read_excel(path, sheet_name=sheet_name, header=None, nrows=1, dtype=str, engine="openpyxl")
+    except ValueError as err:
+        if "not found" in str(err) or "out of bounds" in str(err).lower() or "index" in str(err).lower():
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True)
+            sheets = book.sheetnames
+            book.close()
+            raise _fail(path, f"sheet {sheet_name!r} not found; the workbook has sheets {sheets}.", "Pass sheet_name= one of these.") from None
+        raise _fail(path, f"this is not a readable Excel workbook ({err}).", "Save it as .xlsx from Excel, or export a .csv.") from None
+    except Exception as err:  # BadZipFile, InvalidFileException, KeyError for non-xlsx bytes
+        raise _fail(path, f"this is not an Excel .xlsx workbook ({type(err).__name__}).", "Save it as .xlsx from Excel, or export a .csv.") from None
+    if header_frame.empty:
+        raise _fail(path, f"sheet {sheet_name!r} is empty.", "Put the header in the first row and the data below it.")
+    header = ["" if pd.isna(h) else str(h) for h in header_frame.iloc[0].tolist()]
+    _check_duplicates(path, header)
+    raw = pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl")
+    return header, raw
+
+
+def _first_undecodable(path: Path, encoding: str) -> str:
+    """Where the first line that ``encoding`` cannot decode is, for the error message."""
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as err:
+                snippet = line[max(0, err.start - 20) : err.start + 20].decode("latin-1").strip()
+                return f": line {number} holds byte 0x{line[err.start:err.start + 1].hex()} (in {snippet!r})"
+    return ""
+
+
+def _check_duplicates(path: Path, header: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for name in header:
+        seen[name] = seen.get(name, 0) + 1
+    dups = [name for name, count in seen.items() if count > 1]
+    if dups:
+        raise _fail(
+            path,
+            f"duplicate column name(s) {dups} in the header {header}.",
+            "Rename the columns in the file so each name appears once (the loader cannot tell which one you mean).",
+        )
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Identifiers as text; integral floats (``13085.0``) become ``"13085"``, blanks become missing."""
+    if pd.api.types.is_bool_dtype(values) or not (
+        pd.api.types.is_numeric_dtype(values) or pd.api.types.is_string_dtype(values) or values.dtype == object
+    ):
+        return values.astype("str")
+    if pd.api.types.is_float_dtype(values):
+        finite = values.dropna()
+        if (finite == np.floor(finite)).all():
+            return values.astype("Int64").astype("str").where(values.notna())
+        return values.astype("str").where(values.notna())
+    if pd.api.types.is_integer_dtype(values):
+        return values.astype("str")
+    text = values.astype("str").str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text.where(text.str.len() > 0)
+
+
+def _to_number(path: Path, kind: str, values: pd.Series, column: str, source: str) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        raise _fail(path, "holds true/false values, not numbers.", "Map the right column.", column, source)
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        text = values.astype("str").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() & text.notna() & (text.str.len() > 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            raise _fail(
+                path,
+                f"{int(bad.sum())} value(s) are not numbers, e.g. {text.iloc[i]!r} at {_row_label(i, kind)}.",
+                "Remove currency signs and thousands separators (use '.' for decimals), or map the right column "
+                "with columns={...}.",
+                column,
+                source,
+            )
+    missing = numbers.isna()
+    if missing.any():
+        i = int(np.flatnonzero(missing.to_numpy())[0])
+        raise _fail(
+            path,
+            f"{int(missing.sum())} value(s) are missing, the first at {_row_label(i, kind)}.",
+            "Fill or drop those rows before loading.",
+            column,
+            source,
+        )
+    return numbers
+
+
+def _to_timestamp(path: Path, kind: str, values: pd.Series, source: str, timestamp_format: str | None) -> pd.Series:
+    column = "timestamp"
+    if pd.api.types.is_datetime64_any_dtype(values):
+        stamps = values
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_localize(None)  # keep the local wall time, as the schema says
+    elif pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise _fail(
+            path,
+            f"holds numbers (e.g. {values.iloc[0]}), not dates and times.",
+            "Write timestamps as text like '2010-12-01 08:26:00' (or convert epoch seconds with pd.to_datetime(..., unit='s') first).",
+            column,
+            source,
+        )
+    else:
+        text = values.astype("str").str.strip()
+        text = text.where(text.str.len() > 0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": reported below instead
+            stamps = pd.to_datetime(text, errors="coerce", format=timestamp_format)
+            bad = stamps.isna() & text.notna()
+            if bad.any() and timestamp_format is None:
+                retry = pd.to_datetime(text, errors="coerce", format="ISO8601")
+                if (retry.isna() & text.notna()).sum() < bad.sum():
+                    stamps, bad = retry, retry.isna() & text.notna()
+        if bad.any():
+            i = int(np.flatnonzero(bad.to_numpy())[0])
+            first_ok = text[~bad & text.notna()]
+            hint = f" (other values look like {first_ok.iloc[0]!r})" if len(first_ok) else ""
+            raise _fail(
+                path,
+                f"{int(bad.sum())} value(s) cannot be read as a date and time, e.g. {text.iloc[i]!r} at "
+                f"{_row_label(i, kind)}{hint}.",
+                "Fix those values, or pass timestamp_format= (e.g. timestamp_format='%d/%m/%Y %H:%M').",
+                column,
+                source,
+            )
+    if stamps.isna().any():
+        i = int(np.flatnonzero(stamps.isna().to_numpy())[0])
+        raise _fail(path, f"{int(stamps.isna().sum())} value(s) are missing, the first at {_row_label(i, kind)}.", "Fill or drop those rows before loading.", column, source)
+    return stamps.astype("datetime64[us]")
+
+
+def load_transactions(
+    path: str | Path,
+    columns: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet_name: str | int = 0,
+    *,
+    sep: str = ",",
+    timestamp_format: str | None = None,
+) -> pd.DataFrame:
+    """Load a user's own transaction file into the canonical schema, and validate it.
+
+    The format follows the suffix: ``.csv`` (also ``.txt``, ``.tsv`` with ``sep='\\t'``), ``.parquet``
+    (``.pq``), or Excel ``.xlsx`` (``.xlsm``). The file is only read, never written.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    columns : mapping, optional
+        Canonical name → your column name, for the columns whose names differ, e.g.
+        ``{"customer_id": "Customer ID", "timestamp": "InvoiceDate"}``
+        (:data:`ONLINE_RETAIL_COLUMNS` maps the original Online Retail export). Columns not
+        mentioned are looked up under their canonical names; other columns of the file are ignored.
+    encoding : str, optional
+        Text encoding of a CSV (default UTF-8, with or without a byte-order mark), e.g. ``"latin-1"``.
+    sheet_name : str or int, default 0
+        Excel sheet (name or 0-based position).
+    sep : str, default ","
+        CSV column separator.
+    timestamp_format : str, optional
+        ``strftime`` format of the timestamps (e.g. ``"%d/%m/%Y %H:%M"``); by default it is inferred.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`COLUMNS` with :data:`DTYPES`, one row per line of the file, in file order.
+        Optional columns the file lacks (:data:`OPTIONAL`) are filled with missing values.
+        Identifiers are text; numeric ones written as floats (``13085.0``) become ``"13085"``.
+
+    Raises
+    ------
+    DataError
+        With a message that names the file, the column, the problem and what to do: missing,
+        empty or header-only file; bytes that are not a table; unsupported suffix; a required column
+        missing; a mapping to a column the file lacks or from a name that is not canonical;
+        duplicate column names; unreadable timestamps; non-numeric or non-whole quantities;
+        non-numeric prices; missing values in required columns; text that is not in the encoding.
+
+    Example
+    -------
+    >>> tx = load_transactions("my_orders.csv", columns={"customer_id": "user", "timestamp": "paid_at"})  # doctest: +SKIP
+    """
+    path = Path(path)
+    columns = dict(columns or {})
+    if not path.exists():
+        raise DataError(f"{path}: file not found (looked in {path.resolve().parent}). Check the path and the file name.")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file. Pass the path of one .csv, .parquet or .xlsx file.")
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        kind = "csv"
+    elif suffix in _PARQUET_SUFFIXES:
+        kind = "parquet"
+    elif suffix in _EXCEL_SUFFIXES:
+        kind = "excel"
+    else:
+        hint = " Save old .xls workbooks as .xlsx." if suffix == ".xls" else ""
+        raise DataError(
+            f"{path}: unsupported file type {suffix or '(no suffix)'!r}. "
+            f"Use .csv, .parquet or .xlsx (the suffix decides how the file is read).{hint}"
+        )
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: the file is empty (0 bytes). Export the table again, with a header row and data rows.")
+
+    # The mapping is checked before reading anything big.
+    not_canonical = [k for k in columns if k not in COLUMNS]
+    if not_canonical:
+        raise DataError(
+            f"{path}: the mapping key(s) {not_canonical} are not canonical column names. "
+            f"The mapping goes canonical name -> your column name; canonical names are {COLUMNS}, "
+            "e.g. columns={'customer_id': 'Customer ID'}."
+            + (" Yours looks reversed: swap keys and values." if all(v in COLUMNS for v in columns.values()) else "")
+        )
+    if kind == "csv":
+        with path.open("rb") as handle:
+            _sniff_binary(path, handle.read(8192), encoding)
+
+    header, raw = _read_raw(path, kind, encoding, sheet_name, sep)
+
+    absent = {k: v for k, v in columns.items() if v not in header}
+    if absent:
+        raise DataError(
+            f"{path}: the mapping names column(s) the file lacks: "
+            + ", ".join(f"{k!r} -> {v!r}" for k, v in absent.items())
+            + f". Columns found: {header}. Correct the names in columns= (they are case-sensitive)."
+        )
+    source = {c: columns.get(c, c) for c in COLUMNS}
+    missing = [c for c in REQUIRED if source[c] not in header]
+    if missing:
+        lower = {h.lower().replace(" ", "").replace("_", ""): h for h in header}
+        guesses = {c: lower[c.replace("_", "")] for c in missing if c.replace("_", "") in lower}
+        suggestion = "{" + ", ".join(f"{c!r}: {guesses.get(c, '<your column>')!r}" for c in missing) + "}"
+        raise DataError(
+            f"{path}: required column(s) {missing} not found. Columns found: {header}. "
+            f"Map your names onto the canonical ones with columns={suggestion}."
+        )
+    if len(raw) == 0:
+        raise DataError(f"{path}: the file has a header but no data rows. Export the table again with its rows.")
+
+    n = len(raw)
+    out: dict[str, pd.Series] = {}
+    for c in COLUMNS:
+        name = source[c]
+        if name not in header:
+            out[c] = pd.Series([None] * n, dtype="str")
+            continue
+        values = raw[name].reset_index(drop=True)
+        if c in _ID_COLUMNS:
+            text = _id_text(values)
+            if c != "customer_id" and text.isna().any():
+                i = int(np.flatnonzero(text.isna().to_numpy())[0])
+                raise _fail(path, f"{int(text.isna().sum())} value(s) are missing, the first at {_row_label(i, kind)}.", "Every line needs one; fill or drop those rows.", c, name)
+            out[c] = text
+        elif c in _TEXT_COLUMNS:
+            out[c] = values.astype("str").where(values.notna())
+        elif c == "quantity":
+            numbers = _to_number(path, kind, values, c, name)
+            fractional = numbers != np.round(numbers)
+            if fractional.any():
+                i = int(np.flatnonzero(fractional.to_numpy())[0])
+                raise _fail(
+                    path,
+                    f"{int(fractional.sum())} value(s) are not whole units, e.g. {float(numbers.iloc[i])!r} at {_row_label(i, kind)}.",
+                    "Quantities count units; if yours are weights or amounts, convert them to units (or map the right column).",
+                    c,
+                    name,
+                )
+            out[c] = numbers.astype("int64")
+        elif c == "unit_price":
+            out[c] = _to_number(path, kind, values, c, name).astype("float64")
+        else:  # timestamp
+            out[c] = _to_timestamp(path, kind, values, name, timestamp_format)
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    return frame.astype(DTYPES)
+
+
+def sample_customers(transactions: pd.DataFrame, n: int | None, random_state: int | None = 0) -> pd.DataFrame:
+    """The lines of ``n`` randomly chosen customers (seeded), in their original order.
+
+    Customers are drawn without replacement from the sorted distinct non-missing ``customer_id``
+    values, so the result depends only on the data and ``random_state``. Lines without a customer
+    are not returned (they belong to no sampled customer).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (at least a ``customer_id`` column).
+    n : int or None
+        How many customers; ``None`` returns ``transactions`` itself, unchanged.
+    random_state : int, optional
+        Seed of the draw.
+
+    Returns
+    -------
+    DataFrame
+        The selected lines, with a fresh 0..k-1 index.
+
+    Example
+    -------
+    >>> small = sample_customers(load_online_retail(), 300, random_state=42)
+    >>> small["customer_id"].nunique()
+    300
+    """
+    if n is None:
+        return transactions
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"sample_customers: n must be a non-negative whole number or None, got {n!r}.")
+    if "customer_id" not in transactions.columns:
+        raise ValueError("sample_customers: the frame has no 'customer_id' column; load it with load_transactions first.")
+    ids = pd.Series(transactions["customer_id"].dropna().unique()).astype("str").sort_values(kind="stable").to_numpy()
+    if n > len(ids):
+        raise ValueError(
+            f"sample_customers: asked for {n} customers but the data has only {len(ids)} with an id. "
+            f"Pass n <= {len(ids)} (or n=None for all)."
+        )
+    rng = np.random.default_rng(random_state)
+    chosen = ids[rng.choice(len(ids), size=int(n), replace=False)]
+    keep = transactions["customer_id"].isin(chosen).to_numpy()
+    return transactions.loc[keep].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic transactions
+# --------------------------------------------------------------------------------------------
+
+#: Countries of the synthetic shop and each one's share of customers (Online Retail-like).
+SYNTHETIC_COUNTRIES: dict[str, float] = {
+    "United Kingdom": 0.85,
+    "Germany": 0.03,
+    "France": 0.03,
+    "EIRE": 0.02,
+    "Netherlands": 0.02,
+    "Spain": 0.015,
+    "Belgium": 0.015,
+    "Switzerland": 0.01,
+    "Portugal": 0.01,
+}
+# Relative order intensity by month (Jan..Dec), weekday (Mon..Sun) and hour (7..20 h).
+_MONTH_WEIGHT = np.array([0.75, 0.75, 0.95, 0.9, 0.95, 0.95, 0.95, 0.95, 1.25, 1.4, 1.8, 1.5])
+_WEEKDAY_WEIGHT = np.array([1.0, 1.05, 1.05, 1.15, 0.85, 0.05, 0.6])
+_HOURS = np.arange(7, 21)
+_HOUR_WEIGHT = np.array([0.2, 0.8, 1.0, 1.25, 1.4, 1.55, 1.45, 1.25, 1.0, 0.6, 0.35, 0.2, 0.2, 0.1])
+_PACKS = np.array([1, 2, 3, 4, 6, 8, 12, 24])
+_PACK_WEIGHT = np.array([0.28, 0.2, 0.08, 0.1, 0.12, 0.04, 0.14, 0.04])
+_ADJECTIVES = [
+    "RED", "WHITE", "PINK", "BLUE", "GREEN", "IVORY", "VINTAGE", "RETRO", "HEART", "STAR", "FLORAL",
+    "GLASS", "WOODEN", "PAPER", "JUMBO", "SMALL", "LARGE", "REGENCY", "CHRISTMAS", "SPOTTY", "PARTY",
+]
+_NOUNS = [
+    "T-LIGHT HOLDER", "MUG", "SHOPPER BAG", "CANDLE", "CAKE STAND", "NAPKINS", "LANTERN", "CUSHION COVER",
+    "DOORMAT", "PHOTO FRAME", "TEACUP AND SAUCER", "BUNTING", "GIFT WRAP", "STORAGE TIN", "ALARM CLOCK",
+    "NOTEBOOK", "LUNCH BOX", "HOT WATER BOTTLE", "WALL SIGN", "DECORATION",
+]
+
+
+def _arrow_take(labels: list[str], index: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """``labels[index]`` as a pandas ``str`` Series, fast (Arrow ``take``); ``missing`` → NA."""
+    import pyarrow as pa
+
+    taken = pa.array(labels, type=pa.string()).take(pa.array(index, mask=missing))
+    return pd.Series(pd.array(taken, dtype="str"))
+
+
+def make_transactions(
+    n_customers: int = 1000,
+    n_items: int = 500,
+    start: str = "2010-01-01",
+    end: str = "2010-12-31",
+    random_state: int | None = 0,
+    *,
+    orders_per_customer: float = 5.0,
+    lines_per_order: float = 10.0,
+    repeat_share: float = 0.4,
+    return_share: float = 0.03,
+    guest_share: float = 0.0,
+    countries: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Synthetic transactions in the canonical schema, with the shapes of a real shop.
+
+    Shapes built in (all vectorized: about 1M lines per second):
+
+    * skewed activity: orders per customer are ``1 + Poisson(gamma-distributed rate)`` (negative
+      binomial), so a few customers place many orders; basket sizes vary by customer
+      (lognormal), and about 8 % of customers are wholesalers buying larger quantities;
+    * most customers are there from the start, the others join during the period (and order at
+      the same rate once there);
+    * item popularity is Zipf-like (weight ``1/(rank + 10)``); each customer has eight favourite items,
+      and ``repeat_share`` of their lines re-buy one of them;
+    * seasonality: more orders in September-December (peak in November), few on Saturdays, and
+      order times in business hours (07:00-20:59, peak around noon);
+    * returns: ``return_share`` of the orders get a cancellation invoice (id ``"C..."``) up to 30 days
+      later that takes back some of their lines with negative quantity (cancellations that would
+      fall after ``end`` are left out, as in a real extract);
+    * countries drawn per customer from ``countries`` (default :data:`SYNTHETIC_COUNTRIES`);
+    * optionally ``guest_share`` of the orders have no customer id (like guest check-outs).
+
+    Invoice numbers increase with time (as in Online Retail); lines are sorted by invoice.
+
+    Parameters
+    ----------
+    n_customers, n_items : int
+        Customers and distinct items (about ``n_customers * orders_per_customer * lines_per_order``
+        lines come out: 50 per customer by default).
+    start, end : str
+        First and last day of the period (inclusive).
+    random_state : int, optional
+        Seed; the same seed gives the same frame.
+    orders_per_customer, lines_per_order : float
+        Means of orders per customer (>= 1) and lines per order (>= 1).
+    repeat_share, return_share, guest_share : float
+        Shares in [0, 1] described above.
+    countries : mapping, optional
+        Country name → share of customers (normalized).
+
+    Returns
+    -------
+    DataFrame
+        Canonical columns :data:`COLUMNS` and :data:`DTYPES`. Customer ids are ``"10000"``,
+        ``"10001"``, ...; item ids ``"20000"``...; invoice ids ``"500000"``... (``"C500123"`` for
+        cancellations).
+
+    Example
+    -------
+    >>> tx = make_transactions(n_customers=200, random_state=1)
+    >>> sorted(tx.columns) == sorted(COLUMNS)
+    True
+    """
+    if int(n_customers) < 1 or int(n_items) < 1:
+        raise ValueError(f"make_transactions: n_customers and n_items must be >= 1, got {n_customers}, {n_items}.")
+    if orders_per_customer < 1 or lines_per_order < 1:
+        raise ValueError("make_transactions: orders_per_customer and lines_per_order are means and must be >= 1.")
+    for name, share in (("repeat_share", repeat_share), ("return_share", return_share), ("guest_share", guest_share)):
+        if not 0 <= share <= 1:
+            raise ValueError(f"make_transactions: {name} must be in [0, 1], got {share}.")
+    days = pd.date_range(start, end, freq="D")
+    if len(days) == 0:
+        raise ValueError(f"make_transactions: end ({end}) is before start ({start}).")
+    countries = dict(countries or SYNTHETIC_COUNTRIES)
+    rng = np.random.default_rng(random_state)
+    n_customers, n_items = int(n_customers), int(n_items)
+
+    # Days: seasonal intensity, and its cumulative distribution for inverse-CDF draws.
+    weight = _MONTH_WEIGHT[days.month.to_numpy() - 1] * _WEEKDAY_WEIGHT[days.day_of_week.to_numpy()]
+    day_cdf = np.cumsum(weight) / weight.sum()
+
+    # Items: Zipf-like popularity over a random ranking, a price and a description each.
+    rank = rng.permutation(n_items)
+    popularity = 1.0 / (rank + 10.0)  # Zipf-Mandelbrot: a long tail, no single item dominating
+    popularity /= popularity.sum()
+    item_cdf = np.cumsum(popularity)
+    item_cdf[-1] = 1.0
+    price = np.round(np.round(np.exp(rng.normal(np.log(2.5), 0.8, n_items)), 1) + 0.05, 2)
+    price = np.clip(price, 0.15, 250.0)
+    adjectives = rng.integers(0, len(_ADJECTIVES), (n_items, 2))
+    nouns = rng.integers(0, len(_NOUNS), n_items)
+    descriptions = [
+        f"{_ADJECTIVES[a]} {_ADJECTIVES[b]} {_NOUNS[c]}" if a != b else f"{_ADJECTIVES[a]} {_NOUNS[c]}"
+        for a, b, c in zip(adjectives[:, 0], adjectives[:, 1], nouns)
+    ]
+    suffix = np.where(rng.random(n_items) < 0.15, "A", "")
+    item_ids = [f"{20000 + i}{s}" for i, s in enumerate(suffix)]
+
+    # Customers: activity, join time, basket size, wholesale flag, country, favourites.
+    # 70 % are customers from the start; the others join during the period and order at the same
+    # rate per unit of time, so their expected number of orders shrinks with the time left.
+    activity = rng.gamma(shape=0.6, scale=1 / 0.6, size=n_customers)
+    join_q = np.where(rng.random(n_customers) < 0.7, 0.0, rng.random(n_customers) * 0.9)
+    time_left = (1.0 - join_q) / (1.0 - join_q).mean()
+    n_orders = 1 + rng.poisson((orders_per_customer - 1) * activity * time_left)
+    basket = lines_per_order * rng.lognormal(-0.18, 0.6, n_customers)
+    wholesale = rng.random(n_customers) < 0.08
+    shares = np.array(list(countries.values()), dtype=float)
+    country = rng.choice(len(countries), n_customers, p=shares / shares.sum())
+    n_fav = min(8, n_items)
+    favourites = np.searchsorted(item_cdf, rng.random((n_customers, n_fav)), side="right").clip(0, n_items - 1)
+
+    # Orders: a customer, a day after the customer joined, a time of day.
+    n_order = int(n_orders.sum())
+    order_customer = np.repeat(np.arange(n_customers), n_orders)
+    q0 = join_q[order_customer]
+    quantile = q0 + rng.random(n_order) * (1.0 - q0)
+    order_day = np.minimum(np.searchsorted(day_cdf, quantile, side="right"), len(days) - 1)
+    minutes = rng.choice(_HOURS, n_order, p=_HOUR_WEIGHT / _HOUR_WEIGHT.sum()) * 60 + rng.integers(0, 60, n_order)
+    day_us = days.to_numpy().astype("datetime64[us]")
+    order_time = day_us[order_day] + (minutes * 60_000_000).astype("timedelta64[us]")
+    guest = rng.random(n_order) < guest_share
+
+    # Lines: basket size per order, favourite or popular item, pack-size quantities.
+    n_lines = 1 + rng.poisson(np.maximum(basket[order_customer] - 1.0, 0.0))
+    n_line = int(n_lines.sum())
+    line_order = np.repeat(np.arange(n_order), n_lines)
+    line_customer = order_customer[line_order]
+    from_favourites = rng.random(n_line) < repeat_share
+    favourite = favourites[line_customer, rng.integers(0, n_fav, n_line)]
+    popular = np.searchsorted(item_cdf, rng.random(n_line), side="right").clip(0, n_items - 1)
+    item = np.where(from_favourites, favourite, popular)
+    quantity = _PACKS[rng.choice(len(_PACKS), n_line, p=_PACK_WEIGHT)]
+    bulk = np.array([1, 2, 4, 10])[rng.choice(4, n_line, p=[0.3, 0.3, 0.25, 0.15])]
+    quantity = quantity * np.where(wholesale[line_customer], bulk, 1)
+    unit_price = np.where(quantity >= 24, np.round(price[item] * 0.85, 2), price[item])
+
+    # Returns: some orders get a later cancellation invoice taking back some of their lines.
+    # A cancellation that would fall after the period is not in the data (as in a real extract).
+    delay = rng.integers(0, 30, n_order) * 1440 + rng.integers(10, 120, n_order)
+    cancel_time = order_time + (delay * 60_000_000).astype("timedelta64[us]")
+    last_moment = day_us[-1] + np.timedelta64(24 * 60 - 1, "m").astype("timedelta64[us]")
+    returned_order = (rng.random(n_order) < return_share) & (cancel_time <= last_moment)
+    returned = returned_order[line_order] & (rng.random(n_line) < 0.6)
+    ret_lines = np.flatnonzero(returned)
+    ret_orders, ret_pos = np.unique(line_order[ret_lines], return_inverse=True)
+    ret_time = cancel_time[ret_orders]
+    full = rng.random(len(ret_lines)) < 0.7
+    partial = np.ceil(rng.random(len(ret_lines)) * quantity[ret_lines]).astype(np.int64)
+    ret_quantity = -np.where(full, quantity[ret_lines], partial)
+
+    # Invoice numbers follow time (orders and cancellations share one sequence).
+    inv_time = np.concatenate([order_time, ret_time])
+    inv_seq = np.empty(len(inv_time), dtype=np.int64)
+    inv_seq[np.lexsort((np.arange(len(inv_time)), inv_time))] = np.arange(len(inv_time))
+    inv_cancel = np.concatenate([np.zeros(n_order, bool), np.ones(len(ret_orders), bool)])
+    inv_labels = [("C" if c else "") + str(500000 + s) for c, s in zip(inv_cancel.tolist(), inv_seq.tolist())]
+    inv_customer = np.concatenate([order_customer, order_customer[ret_orders]])
+    inv_guest = np.concatenate([guest, guest[ret_orders]])
+
+    all_inv = np.concatenate([line_order, n_order + ret_pos])
+    all_item = np.concatenate([item, item[ret_lines]])
+    all_qty = np.concatenate([quantity, ret_quantity]).astype(np.int64)
+    all_price = np.concatenate([unit_price, unit_price[ret_lines]]).astype(np.float64)
+    order = np.lexsort((np.arange(len(all_inv)), inv_seq[all_inv]))
+    all_inv, all_item, all_qty, all_price = all_inv[order], all_item[order], all_qty[order], all_price[order]
+    line_cust = inv_customer[all_inv]
+
+    customer_labels = [str(10000 + c) for c in range(n_customers)]
+    country_labels = list(countries)
+    frame = pd.DataFrame(
+        {
+            "customer_id": _arrow_take(customer_labels, line_cust, inv_guest[all_inv]),
+            "invoice_id": _arrow_take(inv_labels, all_inv),
+            "item_id": _arrow_take(item_ids, all_item),
+            "description": _arrow_take(descriptions, all_item),
+            "quantity": all_qty,
+            "unit_price": all_price,
+            "timestamp": inv_time[all_inv],
+            "country": _arrow_take(country_labels, country[line_cust]),
+        },
+        columns=COLUMNS,
+    )
+    return frame.astype(DTYPES)
