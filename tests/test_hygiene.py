@@ -1,0 +1,246 @@
+"""Notebook hygiene and project wiring: what every stored chapter notebook must look like.
+
+Each chapter in ``notebooks/`` is stored executed from a fresh kernel, without errors, warnings or
+machine paths, with a ``parameters`` cell for papermill and the chapter shape of the course
+(learning objectives, exercises with hidden solutions, summary). The table of contents lists
+exactly the chapters that exist, and the README's and CI's test command is ``make test``.
+
+Run alone with ``make lint``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK_DIR = ROOT / "notebooks"
+TOC = ROOT / "book" / "_toc.yml"
+CONFIG = ROOT / "book" / "_config.yml"
+
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+MAX_BYTES = 3_000_000
+MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/opt/|site-packages)")
+SOLUTION_TAG = "hide-input"
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c.get("cell_type") == "code"]
+
+
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
+
+
+def _headings(nb: dict) -> list[tuple[int, int, str]]:
+    """(cell index, level, text) for every markdown heading; a line-leading **bold** title counts
+    as a heading of level 7 (below any real heading)."""
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        if cell.get("cell_type") != "markdown":
+            continue
+        in_fence = False
+        for line in _text(cell.get("source")).splitlines():
+            if line.lstrip().startswith(("```", ":::")):
+                in_fence = not in_fence
+                continue
+            if in_fence:
+                continue
+            m = re.match(r"^(#{1,6})\s+(.*\S)", line)
+            if m:
+                found.append((i, len(m.group(1)), m.group(2)))
+                continue
+            m = re.match(r"^\*\*([^*]+)\*\*", line.strip())
+            if m:
+                found.append((i, 7, m.group(1)))
+    return found
+
+
+def _heading_index(nb: dict, word: str) -> tuple[int, int] | None:
+    """(cell index, level) of the first heading whose text contains ``word`` (case-insensitive)."""
+    for i, level, text in _headings(nb):
+        if word.lower() in text.lower():
+            return i, level
+    return None
+
+
+ids = [p.name for p in NOTEBOOKS]
+each_notebook = pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+
+
+@each_notebook
+def test_valid_notebook_json_and_schema(path: Path) -> None:
+    nb = _load(path)  # raises on invalid JSON, naming the position
+    nbformat.validate(nbformat.from_dict(nb))
+
+
+@each_notebook
+def test_size_under_3_mb(path: Path) -> None:
+    size = path.stat().st_size
+    assert size < MAX_BYTES, f"{path.name} is {size / 1e6:.1f} MB: keep it under 3 MB (smaller figures, fewer rows)"
+
+
+@each_notebook
+def test_kernelspec_is_python3(path: Path) -> None:
+    name = _load(path).get("metadata", {}).get("kernelspec", {}).get("name")
+    assert name == "python3", f"{path.name}: kernelspec name is {name!r}; use 'python3'"
+
+
+@each_notebook
+def test_first_cell_is_markdown_title(path: Path) -> None:
+    first = _load(path)["cells"][0]
+    assert first["cell_type"] == "markdown", f"{path.name}: the first cell must be the markdown title cell"
+    assert _text(first["source"]).lstrip().startswith("# "), f"{path.name}: the first cell must start with '# N. Title'"
+
+
+@each_notebook
+def test_has_parameters_cell(path: Path) -> None:
+    tagged = [c for c in _code_cells(_load(path)) if "parameters" in _tags(c)]
+    assert len(tagged) == 1, f"{path.name}: need exactly one code cell tagged 'parameters' (found {len(tagged)})"
+
+
+@each_notebook
+def test_executed_in_order_from_one(path: Path) -> None:
+    counts = [c.get("execution_count") for c in _code_cells(_load(path)) if _text(c["source"]).strip()]
+    assert counts, f"{path.name}: no code cells"
+    assert None not in counts, f"{path.name}: some code cells were never executed; run the notebook top to bottom"
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts[:8]}... are not 1, 2, 3, ...; "
+        "re-execute from a fresh kernel (make notebooks NB=notebooks/" + path.name + ")"
+    )
+
+
+@each_notebook
+def test_no_error_outputs(path: Path) -> None:
+    for i, cell in enumerate(_code_cells(_load(path))):
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error", f"{path.name}: code cell {i} stores an error ({out.get('ename')})"
+
+
+@each_notebook
+def test_no_warnings_on_stderr(path: Path) -> None:
+    for i, cell in enumerate(_code_cells(_load(path))):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                text = _text(out.get("text"))
+                assert "Warning" not in text, (
+                    f"{path.name}: code cell {i} stores a warning on stderr: {text.strip()[:200]!r}; "
+                    "fix its cause or filter it in the setup cell"
+                )
+
+
+@each_notebook
+def test_no_machine_paths(path: Path) -> None:
+    nb = _load(path)
+    for i, cell in enumerate(nb["cells"]):
+        m = MACHINE_PATH.search(_text(cell.get("source")))
+        assert not m, f"{path.name}: cell {i} source contains a machine path ({m.group(0)})"
+        for out in cell.get("outputs", []):
+            m = MACHINE_PATH.search(json.dumps(out))
+            assert not m, f"{path.name}: cell {i} output contains a machine path ({m.group(0)})"
+
+
+@each_notebook
+@pytest.mark.parametrize("word", ["Learning objectives", "Exercises", "Summary"])
+def test_has_chapter_sections(path: Path, word: str) -> None:
+    assert _heading_index(_load(path), word), f"{path.name}: no markdown heading containing {word!r}"
+
+
+@each_notebook
+def test_exercise_solutions_are_hidden(path: Path) -> None:
+    nb = _load(path)
+    start = _heading_index(nb, "Exercises")
+    assert start, f"{path.name}: no 'Exercises' heading"
+    start_cell, level = start
+    # The section ends at the next heading of the same or a higher level (e.g. "## Summary").
+    end_cell = len(nb["cells"])
+    for i, lvl, _ in _headings(nb):
+        if i > start_cell and lvl <= level:
+            end_cell = i
+            break
+    solutions = [
+        (i, c) for i, c in enumerate(nb["cells"][start_cell:end_cell], start=start_cell) if c["cell_type"] == "code"
+    ]
+    assert len(solutions) >= 2, f"{path.name}: the Exercises section needs 2-4 exercises, each with a solution cell"
+    for i, cell in solutions:
+        assert SOLUTION_TAG in _tags(cell), f"{path.name}: exercise solution cell {i} must be tagged {SOLUTION_TAG!r}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Table of contents, book configuration, README and CI
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load(TOC.read_text(encoding="utf-8"))
+    files = [toc["root"]]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk({k: v for k, v in toc.items() if k != "root"})
+    return files
+
+
+def test_every_notebook_is_in_the_toc() -> None:
+    listed = set(_toc_files())
+    missing = [p.name for p in NOTEBOOKS if f"notebooks/{p.stem}" not in listed]
+    assert not missing, f"notebooks not listed in book/_toc.yml: {missing}"
+
+
+def test_every_toc_entry_exists() -> None:
+    absent = [
+        f for f in _toc_files() if not any((ROOT / f"{f}{ext}").is_file() for ext in (".ipynb", ".md"))
+    ]
+    assert not absent, f"book/_toc.yml lists files that do not exist (list only written chapters): {absent}"
+
+
+def test_book_executes_every_chapter_and_fails_on_errors() -> None:
+    config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    execute = config["execute"]
+    assert execute["execute_notebooks"] == "force", "the book must show the outputs of its own run"
+    assert execute["allow_errors"] is False and execute["raise_on_error"] is True
+    assert config["only_build_toc_files"] is True
+
+
+def test_math_is_served_locally() -> None:
+    sphinx = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["sphinx"]["config"]
+    assert not sphinx["mathjax_path"].startswith(("http:", "https:", "//"))
+    static = [ROOT / p for p in sphinx["html_static_path"]]
+    assert any((s / sphinx["mathjax_path"]).is_file() for s in static), "vendored MathJax file missing"
+    assert any((s / "mathjax/output/chtml/fonts/woff-v2").is_dir() for s in static), "MathJax fonts missing"
+
+
+def test_ci_runs_make_test() -> None:
+    lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    assert "set -euo pipefail" in lines
+    assert "make test" in lines, ".ci/run must run the README's test command, `make test`"
+
+
+def test_readme_gives_the_two_commands() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "make book" in readme and "make test" in readme
