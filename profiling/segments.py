@@ -1,0 +1,851 @@
+"""Segments and personas: RFM scores and named segments, KMeans personas, the profile table and card.
+
+Three ways to group customers, from the most transparent to the most data-driven:
+
+1. **RFM scores** (:func:`rfm_scores`): recency, frequency and monetary value each cut into
+   quintiles (scores 1-5, 5 = best), then the widely used **named RFM segments**
+   (:func:`rfm_segment`, :func:`rfm_segment_map`: champions, loyal, ..., lost) from a grid of the
+   R score against the mean of the F and M scores.
+2. **Personas** (:class:`Personas`): KMeans on log-transformed, standardized features, with the
+   number of clusters chosen from inertia and silhouette (:func:`choose_k`, :func:`best_k`), each
+   cluster described and given a generated short name (:func:`describe_personas`).
+3. Rule-based **tags** (:mod:`profiling.tags`).
+
+:func:`build_profiles` puts features, tags, RFM segment and persona in **one row per customer**
+(the profile table, columns documented in :data:`PROFILE_COLUMNS`), and :func:`profile_card`
+draws one customer's profile.
+
+Example
+-------
+>>> from profiling import datasets, segments
+>>> tx = datasets.make_transactions(300, random_state=0)
+>>> profiles = segments.build_profiles(tx, cutoff="2010-12-01", k=4)      # doctest: +SKIP
+>>> fig = segments.profile_card(profiles, profiles.index[0], tx)          # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from profiling import features as _features
+from profiling import tags as _tags
+
+__all__ = [
+    "RFM_SEGMENTS",
+    "PERSONA_FEATURES",
+    "LOG_FEATURES",
+    "PROFILE_COLUMNS",
+    "rfm_scores",
+    "rfm_segment",
+    "rfm_segment_map",
+    "rfm_segment_grid",
+    "cluster_matrix",
+    "choose_k",
+    "best_k",
+    "Personas",
+    "fit_personas",
+    "persona_z_medians",
+    "describe_personas",
+    "build_profiles",
+    "profile_dictionary",
+    "profile_card",
+]
+
+# --------------------------------------------------------------------------------------------
+# RFM
+# --------------------------------------------------------------------------------------------
+
+#: The named RFM segments: (segment, display name, 中文, R scores, FM scores, what it means, what to do).
+#: Together the (R, FM) ranges tile the 5 x 5 grid exactly once (tested).
+RFM_SEGMENTS: list[tuple[str, str, str, tuple[int, ...], tuple[int, ...], str, str]] = [
+    ("champions", "Champions", "冠军客户", (5,), (4, 5), "bought recently, buy often and spend the most", "reward; early access; ask for reviews"),
+    ("loyal", "Loyal", "忠诚客户", (3, 4), (4, 5), "buy often and spend well; responsive to promotions", "upsell higher-value products; loyalty programme"),
+    ("potential_loyalist", "Potential loyalist", "潜在忠诚客户", (4, 5), (2, 3), "recent customers with average frequency and spend", "membership offers; recommend other products"),
+    ("new_customers", "New customers", "新客户", (5,), (1,), "bought most recently, but not often", "onboarding; build the relationship early"),
+    ("promising", "Promising", "有潜力客户", (4,), (1,), "recent shoppers who have not spent much yet", "brand awareness; free trials"),
+    ("need_attention", "Need attention", "需要关注客户", (3,), (3,), "above-average recency, frequency and spend, but slipping", "limited-time offers based on past purchases"),
+    ("about_to_sleep", "About to sleep", "即将沉睡客户", (3,), (1, 2), "below-average recency and frequency", "share popular products; reactivate before they are lost"),
+    ("at_risk", "At risk", "有流失风险客户", (1, 2), (3, 4), "spent and bought fairly often, but long ago", "personalised win-back e-mails; renewals"),
+    ("cant_lose", "Can't lose them", "不能失去的客户", (1, 2), (5,), "made the biggest and most frequent purchases, but long ago", "win them back with new products; talk to them"),
+    ("hibernating", "Hibernating", "沉睡客户", (1, 2), (1, 2), "last purchase long ago, few orders, low spend", "offer relevant products and special discounts"),
+    ("lost", "Lost", "已流失客户", (1,), (1,), "lowest recency, frequency and spend", "revive interest with outreach, else ignore"),
+]
+# "lost" is carved out of the hibernating block: the (1, 1) cell belongs to it, not to hibernating.
+_SEGMENT_ORDER = [s[0] for s in RFM_SEGMENTS]
+
+
+def _grid() -> np.ndarray:
+    """5 x 5 array of segment ids indexed by [R - 1, FM - 1]; later rows of RFM_SEGMENTS win."""
+    grid = np.full((5, 5), "", dtype=object)
+    for seg, _, _, rs, fms, _, _ in RFM_SEGMENTS:
+        for r in rs:
+            for fm in fms:
+                grid[r - 1, fm - 1] = seg
+    return grid
+
+
+def _check_frame(features: Any, needed: Sequence[str], where: str) -> None:
+    if not isinstance(features, pd.DataFrame):
+        raise TypeError(f"{where}: expected a pandas DataFrame, got {type(features).__name__}")
+    missing = [c for c in needed if c not in features.columns]
+    if missing:
+        raise ValueError(
+            f"{where}: the frame lacks the column(s) {missing}; build features with "
+            "profiling.features.customer_features(transactions, cutoff)."
+        )
+    if features.empty:
+        raise ValueError(f"{where}: the frame is empty (no customers)")
+    nan = [c for c in needed if features[c].isna().any()]
+    if nan:
+        raise ValueError(f"{where}: column(s) {nan} have missing values; every customer needs them")
+
+
+def _balanced_scores(values: pd.Series, bins: int, ascending: bool) -> np.ndarray:
+    """Scores 1..bins of equal size: rank on (value, customer id), then cut the ranks in ``bins``."""
+    n = len(values)
+    key = pd.DataFrame({"v": values.to_numpy(dtype="float64"), "id": values.index.astype("str"), "pos": np.arange(n)})
+    key = key.sort_values(["v", "id", "pos"], ascending=[ascending, True, True], kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[key["pos"].to_numpy()] = np.arange(n)  # 0-based rank, i.e. rank(method="first") - 1
+    return rank * bins // n + 1
+
+
+def rfm_scores(features: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
+    """Quintile (by default) scores of recency, frequency and monetary value: 1 = worst, ``bins`` = best.
+
+    How ties are broken: customers are ranked on a deterministic order (by the value, then by
+    ``customer_id``; ``rank(method="first")`` on that order) and the ranks are cut into ``bins``
+    equal groups, which is ``pd.qcut(rank, bins)`` but also defined when there are fewer
+    customers than bins. The bins are therefore **balanced** (each score holds ``n / bins``
+    customers, give or take one) even when many customers share a value (half the customers have
+    one or two orders): equal values may land in adjacent scores. Balanced bins are the goal;
+    "equal score means equal value" is not promised.
+
+    Parameters
+    ----------
+    features:
+        Output of :func:`profiling.features.customer_features` (``recency_days``, ``frequency``,
+        ``monetary``), indexed by customer id.
+    bins:
+        Number of scores (5 = quintiles).
+
+    Returns
+    -------
+    DataFrame, same index, columns ``r_score`` (lower recency = higher score), ``f_score``,
+    ``m_score`` (``int64`` in 1..bins), ``fm_score`` (mean of F and M rounded half up:
+    ``(f + m + 1) // 2``) and ``rfm_cell`` (text, e.g. ``"545"``).
+
+    Example
+    -------
+    >>> rfm_scores(f)["r_score"].value_counts()            # doctest: +SKIP
+    """
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
+        raise ValueError(f"rfm_scores: bins must be a whole number from 2 to 9, got {bins!r}")
+    _check_frame(features, ["recency_days", "frequency", "monetary"], "rfm_scores")
+    r = _balanced_scores(features["recency_days"], bins, ascending=False)
+    f = _balanced_scores(features["frequency"], bins, ascending=True)
+    m = _balanced_scores(features["monetary"], bins, ascending=True)
+    out = pd.DataFrame({"r_score": r, "f_score": f, "m_score": m}, index=features.index).astype("int64")
+    out["fm_score"] = ((out["f_score"] + out["m_score"] + 1) // 2).astype("int64")
+    out["rfm_cell"] = (out["r_score"].astype("str") + out["f_score"].astype("str") + out["m_score"].astype("str")).astype("str")
+    return out
+
+
+def rfm_segment(scores: pd.DataFrame) -> pd.Series:
+    """The named RFM segment of every customer, from ``r_score`` and ``fm_score`` (5-point scores).
+
+    Uses the grid of :func:`rfm_segment_map` / :func:`rfm_segment_grid`. Returns a categorical
+    Series named ``rfm_segment`` (categories in the order of :data:`RFM_SEGMENTS`).
+
+    Example: ``rfm_segment(rfm_scores(f)).value_counts()``
+    """
+    _check_frame(scores, ["r_score", "fm_score"], "rfm_segment")
+    r = scores["r_score"].to_numpy()
+    fm = scores["fm_score"].to_numpy()
+    if (r < 1).any() or (r > 5).any() or (fm < 1).any() or (fm > 5).any():
+        raise ValueError("rfm_segment: the segment map needs 5-point scores (1..5): use rfm_scores(features, bins=5)")
+    seg = _grid()[r.astype(int) - 1, fm.astype(int) - 1]
+    return pd.Series(pd.Categorical(seg, categories=_SEGMENT_ORDER), index=scores.index, name="rfm_segment")
+
+
+def rfm_segment_map() -> pd.DataFrame:
+    """The named RFM segments as a table: segment, name, chinese, R scores, FM scores, meaning, action.
+
+    FM is the mean of the F and M scores rounded half up. The map follows the widely used
+    R-against-FM segment grid (10 segments, with "lost" carved out of the bottom-left corner of
+    "hibernating").
+    """
+    rows = []
+    grid = _grid()
+    for seg, name, zh, rs, fms, meaning, action in RFM_SEGMENTS:
+        cells = int((grid == seg).sum())
+        r_text = f"{min(rs)}-{max(rs)}" if len(rs) > 1 else str(rs[0])
+        fm_text = f"{min(fms)}-{max(fms)}" if len(fms) > 1 else str(fms[0])
+        if seg == "hibernating":
+            fm_text += " (not R=1 & FM=1)"
+        rows.append((seg, name, zh, r_text, fm_text, cells, meaning, action))
+    return pd.DataFrame(rows, columns=["segment", "name", "chinese", "R score", "FM score", "grid cells", "meaning", "action"])
+
+
+def rfm_segment_grid() -> pd.DataFrame:
+    """The 5 x 5 segment grid: rows R score 5..1, columns FM score 1..5, cells the segment id."""
+    grid = _grid()
+    out = pd.DataFrame(grid[::-1], index=pd.Index([5, 4, 3, 2, 1], name="R score"), columns=pd.Index([1, 2, 3, 4, 5], name="FM score"))
+    return out.astype("str")
+
+
+# --------------------------------------------------------------------------------------------
+# Clustering
+# --------------------------------------------------------------------------------------------
+
+#: Features KMeans clusters on (numeric, never missing): value, frequency, life cycle, range, season.
+PERSONA_FEATURES: list[str] = [
+    "recency_days",
+    "frequency",
+    "monetary",
+    "avg_order_value",
+    "avg_basket_items",
+    "tenure_days",
+    "distinct_items",
+    "gift_season_share",
+]
+
+#: Skewed non-negative features transformed with ``log1p`` before scaling (negative values, e.g. a
+#: net spend below zero after returns, are clipped to 0 first).
+LOG_FEATURES: list[str] = ["recency_days", "frequency", "monetary", "avg_order_value", "avg_basket_items", "distinct_items"]
+
+#: Words for a persona's name: feature -> (word when its median is high, word when low).
+_NAME_WORDS: dict[str, tuple[str, str]] = {
+    "recency_days": ("lapsed", "recent"),
+    "frequency": ("frequent", "one-off"),
+    "monetary": ("high-value", "low-value"),
+    "avg_order_value": ("big-order", "small-order"),
+    "avg_basket_items": ("bulk", "small-basket"),
+    "tenure_days": ("long-standing", "newly-acquired"),
+    "distinct_items": ("broad-range", "narrow-range"),
+    "gift_season_share": ("gift-season", "off-season"),
+}
+
+
+def _one_thread():
+    """Run KMeans and the silhouette on one thread.
+
+    On a few thousand rows, OpenMP start-up and spin-waiting cost more than the parallel work,
+    badly so on a shared machine (seconds instead of tenths); one thread is also reproducible
+    bit for bit across machines.
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+def _transformed(features: pd.DataFrame, columns: Sequence[str], log_columns: Iterable[str]) -> pd.DataFrame:
+    _check_frame(features, list(columns), "cluster_matrix")
+    X = features[list(columns)].astype("float64").copy()
+    for c in columns:
+        if c in set(log_columns):
+            X[c] = np.log1p(X[c].clip(lower=0))
+    return X
+
+
+def cluster_matrix(
+    features: pd.DataFrame,
+    columns: Sequence[str] = tuple(PERSONA_FEATURES),
+    log_columns: Iterable[str] = tuple(LOG_FEATURES),
+) -> pd.DataFrame:
+    """The matrix KMeans sees: ``columns``, ``log1p`` on ``log_columns``, each standardized (mean 0, sd 1).
+
+    Returns a DataFrame with the index of ``features``. Constant columns become 0.
+
+    Example: ``X = cluster_matrix(f); choose_k(X)``
+    """
+    from sklearn.preprocessing import StandardScaler
+
+    X = _transformed(features, columns, log_columns)
+    return pd.DataFrame(StandardScaler().fit_transform(X), index=X.index, columns=X.columns)
+
+
+def choose_k(
+    X: pd.DataFrame | np.ndarray,
+    ks: Iterable[int] = range(2, 11),
+    random_state: int = 0,
+    sample_size: int = 3000,
+    n_init: int = 10,
+) -> pd.DataFrame:
+    """Inertia and silhouette of KMeans for each ``k`` in ``ks``.
+
+    Parameters
+    ----------
+    X:
+        The (already transformed and scaled) matrix, e.g. :func:`cluster_matrix`.
+    ks:
+        Candidate numbers of clusters (each >= 2 and < number of rows).
+    random_state:
+        Seed of KMeans and of the silhouette sample.
+    sample_size:
+        The silhouette is computed on a seeded random sample of at most this many rows (it costs
+        O(n^2)); inertia always on all rows.
+    n_init:
+        KMeans restarts per k.
+
+    Returns
+    -------
+    DataFrame with columns ``k``, ``inertia`` (within-cluster sum of squares, lower is tighter but
+    always falls with k) and ``silhouette`` (-1..1, higher = better separated), one row per k.
+
+    Example: ``choose_k(cluster_matrix(f), ks=range(2, 8))``
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    arr = np.asarray(X, dtype="float64")
+    if arr.ndim != 2 or len(arr) == 0:
+        raise ValueError(f"choose_k: X must be a non-empty 2-D matrix, got shape {arr.shape}")
+    if np.isnan(arr).any():
+        raise ValueError("choose_k: X has missing values; build it with cluster_matrix(features)")
+    ks = [int(k) for k in ks]
+    if not ks:
+        raise ValueError("choose_k: ks is empty; pass e.g. range(2, 11)")
+    bad = [k for k in ks if k < 2 or k >= len(arr)]
+    if bad:
+        raise ValueError(f"choose_k: every k must be >= 2 and < the number of rows ({len(arr)}); got {bad}")
+    rows = []
+    with _one_thread():
+        for k in ks:
+            km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(arr)
+            kwargs = {"sample_size": sample_size, "random_state": random_state} if len(arr) > sample_size else {}
+            sil = silhouette_score(arr, km.labels_, **kwargs) if len(set(km.labels_)) > 1 else np.nan
+            rows.append((k, float(km.inertia_), float(sil)))
+    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
+
+
+def best_k(table: pd.DataFrame, decimals: int = 2) -> int:
+    """The chosen k: the highest silhouette, rounded to ``decimals``; ties go to the larger k.
+
+    Rounding treats silhouettes that differ by less than the sampling noise as equal; among
+    those, more clusters give finer personas at no measurable loss of separation.
+
+    Example: ``best_k(choose_k(X))``
+    """
+    if not isinstance(table, pd.DataFrame) or not {"k", "silhouette"} <= set(table.columns):
+        raise ValueError("best_k: pass the table of choose_k (columns 'k' and 'silhouette')")
+    t = table.assign(s=table["silhouette"].round(decimals)).dropna(subset=["s"])
+    if t.empty:
+        raise ValueError("best_k: no k has a silhouette")
+    t = t.sort_values(["s", "k"], ascending=[False, False], kind="stable")
+    return int(t["k"].iloc[0])
+
+
+class Personas:
+    """KMeans personas on log-transformed, standardized features, with deterministic labels.
+
+    Parameters
+    ----------
+    k : int, default 4
+        Number of personas.
+    columns : sequence of str, default :data:`PERSONA_FEATURES`
+        Features to cluster on (numeric, no missing values).
+    log_columns : sequence of str, default :data:`LOG_FEATURES`
+        Which of them get ``log1p`` (after clipping at 0) before standardizing; money and counts
+        are heavily skewed, and KMeans on raw money would only separate the few largest buyers.
+    random_state : int, default 0
+        Seed of KMeans.
+    n_init : int, default 10
+        KMeans restarts.
+
+    Attributes
+    ----------
+    labels_ : Series
+        Persona of every customer of the fitted frame (same index), ``int64`` in 0..k-1.
+        Persona 0 is the largest; ties by higher mean ``monetary``.
+    cluster_centers_ : DataFrame
+        Centres in the standardized space (rows = personas, columns = ``columns``).
+    inertia_ : float
+    scaler_, kmeans_ : the fitted scikit-learn objects (KMeans labels are the original ones).
+
+    The fit sorts the rows by customer id first, so the result does not depend on row order.
+
+    Example
+    -------
+    >>> p = Personas(k=4, random_state=0).fit(f)           # doctest: +SKIP
+    >>> p.labels_.value_counts()                           # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        k: int = 4,
+        columns: Sequence[str] = tuple(PERSONA_FEATURES),
+        log_columns: Sequence[str] = tuple(LOG_FEATURES),
+        random_state: int = 0,
+        n_init: int = 10,
+    ):
+        self.k = k
+        self.columns = tuple(columns)
+        self.log_columns = tuple(log_columns)
+        self.random_state = random_state
+        self.n_init = n_init
+
+    def fit(self, features: pd.DataFrame) -> "Personas":
+        """Fit scaler and KMeans on ``features``; returns self."""
+        from sklearn.cluster import KMeans
+        from sklearn.preprocessing import StandardScaler
+
+        if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
+            raise ValueError(f"Personas: k must be a whole number >= 1, got {self.k!r}")
+        _check_frame(features, [*self.columns, "monetary"], "Personas.fit")
+        if len(features) < self.k:
+            raise ValueError(f"Personas: k={self.k} personas need at least {self.k} customers, got {len(features)}")
+        if not features.index.is_unique:
+            raise ValueError("Personas: features must have one row per customer (the index has duplicates)")
+        ordered = features.sort_index(kind="stable")
+        X = _transformed(ordered, self.columns, self.log_columns)
+        self.scaler_ = StandardScaler().fit(X)
+        Xs = self.scaler_.transform(X)
+        with _one_thread():
+            self.kmeans_ = KMeans(n_clusters=int(self.k), n_init=self.n_init, random_state=self.random_state).fit(Xs)
+        raw = self.kmeans_.labels_
+        stats = pd.DataFrame({"raw": raw, "m": ordered["monetary"].to_numpy(dtype="float64")}).groupby("raw")["m"].agg(["size", "mean"])
+        stats = stats.reindex(range(int(self.k)), fill_value=0)
+        stats["raw_label"] = stats.index
+        order = stats.sort_values(["size", "mean", "raw_label"], ascending=[False, False, True], kind="stable").index.to_numpy()
+        self.mapping_ = {int(old): new for new, old in enumerate(order)}
+        new = np.array([self.mapping_[int(x)] for x in raw], dtype=np.int64)
+        self.labels_ = pd.Series(new, index=ordered.index, name="persona").reindex(features.index)
+        centers = self.kmeans_.cluster_centers_[order]
+        self.cluster_centers_ = pd.DataFrame(centers, index=pd.Index(range(int(self.k)), name="persona"), columns=list(self.columns))
+        self.inertia_ = float(self.kmeans_.inertia_)
+        return self
+
+    def transform(self, features: pd.DataFrame) -> pd.DataFrame:
+        """The standardized matrix of ``features`` with the fitted scaler (same index)."""
+        if not hasattr(self, "scaler_"):
+            raise RuntimeError("Personas is not fitted: call fit(features) first")
+        X = _transformed(features, self.columns, self.log_columns)
+        return pd.DataFrame(self.scaler_.transform(X), index=X.index, columns=X.columns)
+
+    def predict(self, features: pd.DataFrame) -> pd.Series:
+        """The persona (relabelled 0..k-1) of each row of ``features``, e.g. of a later period."""
+        Xs = self.transform(features).to_numpy()
+        with _one_thread():
+            raw = self.kmeans_.predict(Xs)
+        return pd.Series([self.mapping_[int(x)] for x in raw], index=features.index, name="persona", dtype="int64")
+
+    def __repr__(self) -> str:
+        return f"Personas(k={self.k}, random_state={self.random_state})"
+
+
+def fit_personas(features: pd.DataFrame, k: int, random_state: int = 0, **kwargs: Any) -> Personas:
+    """``Personas(k=k, random_state=random_state, **kwargs).fit(features)``."""
+    return Personas(k=k, random_state=random_state, **kwargs).fit(features)
+
+
+def _labels_series(features: pd.DataFrame, labels: Any) -> pd.Series:
+    if isinstance(labels, pd.Series):
+        if not labels.index.equals(features.index):
+            if set(labels.index) != set(features.index):
+                raise ValueError("labels must have the same customers (index) as features")
+            labels = labels.reindex(features.index)
+        out = labels
+    else:
+        arr = np.asarray(labels)
+        if len(arr) != len(features):
+            raise ValueError(f"labels has {len(arr)} values but features has {len(features)} rows")
+        out = pd.Series(arr, index=features.index)
+    if out.isna().any():
+        raise ValueError("labels has missing values")
+    return out.astype("int64").rename("persona")
+
+
+def persona_z_medians(
+    features: pd.DataFrame,
+    labels: Any,
+    columns: Sequence[str] = tuple(PERSONA_FEATURES),
+    log_columns: Sequence[str] = tuple(LOG_FEATURES),
+) -> pd.DataFrame:
+    """Median of every standardized (log-transformed, scaled) feature per persona: the snake-plot data.
+
+    A value of +1 means the persona's typical customer is one standard deviation above the
+    average customer on that feature. Rows = personas (sorted), columns = ``columns``.
+
+    Example: ``persona_z_medians(f, p.labels_).T.plot()``
+    """
+    lab = _labels_series(features, labels)
+    Xs = cluster_matrix(features, columns, log_columns)
+    return Xs.groupby(lab.to_numpy()).median().rename_axis("persona")
+
+
+def _names(z: pd.DataFrame, n_words: int = 2) -> dict[int, str]:
+    """Short names from the features whose z-median is furthest from 0; made unique."""
+    words: dict[int, list[str]] = {}
+    for persona, row in z.iterrows():
+        order = row.abs().sort_values(ascending=False, kind="stable").index
+        ws = []
+        for feat in order:
+            hi, lo = _NAME_WORDS.get(feat, (f"high {feat}", f"low {feat}"))
+            ws.append(hi if row[feat] >= 0 else lo)
+        words[int(persona)] = ws
+    names = {p: " ".join(ws[:n_words]) for p, ws in words.items()}
+    for extra in range(n_words + 1, len(z.columns) + 1):
+        dup = {n for n in names.values() if list(names.values()).count(n) > 1}
+        if not dup:
+            break
+        for p in names:
+            if names[p] in dup:
+                names[p] = " ".join(words[p][:extra])
+    counts: dict[str, int] = {}
+    for p in sorted(names):
+        n = names[p]
+        counts[n] = counts.get(n, 0) + 1
+        if list(names.values()).count(n) > 1:
+            names[p] = f"{n} #{counts[n]}"
+    return names
+
+
+def describe_personas(
+    features: pd.DataFrame,
+    labels: Any,
+    tags: pd.DataFrame | None = None,
+    transactions: pd.DataFrame | None = None,
+    columns: Sequence[str] = tuple(PERSONA_FEATURES),
+    top_items: int = 3,
+    flag_share: float = 0.3,
+) -> pd.DataFrame:
+    """One row per persona: who they are, how much they matter, what they buy.
+
+    Parameters
+    ----------
+    features:
+        Features (:func:`profiling.features.customer_features`).
+    labels:
+        Persona of every customer (``Personas.labels_``, or an array in the row order of features).
+    tags:
+        Optional output of :func:`profiling.tags.tag_customers` (same customers).
+    transactions:
+        Optional canonical transactions for the top items; only purchase lines of the described
+        customers before ``features.attrs["cutoff"]`` (if set) are used.
+    columns:
+        Features whose standardized medians name the persona.
+    top_items:
+        How many top items (by spend) to list.
+    flag_share:
+        A behaviour flag is listed among the dominant tags if at least this share of the persona has it.
+
+    Returns
+    -------
+    DataFrame indexed by ``persona`` with ``name`` (generated from the two features whose
+    standardized median is furthest from the average customer, e.g. "lapsed one-off"),
+    ``customers``, ``customer_share``, ``revenue_share`` (of total ``monetary``), the medians
+    ``median_recency_days``, ``median_frequency``, ``median_monetary``, ``median_avg_order_value``,
+    ``median_avg_basket_items``, ``median_tenure_days``; with ``tags``: ``dominant_tags`` (most
+    common stage and tier with their shares, and frequent flags); with ``transactions``: ``top_items``.
+
+    The names are descriptions of a median, not of every member: read them with the table.
+
+    Example: ``describe_personas(f, p.labels_, tags=tag_customers(f), transactions=tx)``
+    """
+    _check_frame(features, [*columns, "monetary"], "describe_personas")
+    lab = _labels_series(features, labels)
+    z = persona_z_medians(features, lab, columns)
+    names = _names(z)
+    money = features["monetary"].astype("float64")
+    total = float(money.sum())
+    g = features.groupby(lab.to_numpy())
+    out = pd.DataFrame(index=pd.Index(sorted(lab.unique()), name="persona"))
+    out["name"] = [names[int(p)] for p in out.index]
+    out["customers"] = g.size().reindex(out.index).astype("int64")
+    out["customer_share"] = out["customers"] / len(features)
+    out["revenue_share"] = money.groupby(lab.to_numpy()).sum().reindex(out.index) / total if total else np.nan
+    for c in ["recency_days", "frequency", "monetary", "avg_order_value", "avg_basket_items", "tenure_days"]:
+        if c in features.columns:
+            out[f"median_{c}"] = g[c].median().reindex(out.index).astype("float64")
+    if tags is not None:
+        _check_frame(tags, ["lifecycle", "value_tier"], "describe_personas(tags=)")
+        t = tags.reindex(features.index)
+        texts = []
+        for p in out.index:
+            sub = t[lab.to_numpy() == p]
+            parts = []
+            for col, suffix in (("lifecycle", ""), ("value_tier", " spender")):
+                vc = sub[col].astype("str").value_counts()
+                vc = vc.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+                parts.append(f"{vc.index[0]}{suffix} ({vc.iloc[0] / len(sub):.0%})")
+            for flag in _tags.FLAGS:
+                if flag in sub.columns:
+                    share = float(sub[flag].astype(bool).mean())
+                    if share >= flag_share:
+                        parts.append(f"{flag} ({share:.0%})")
+            texts.append(", ".join(parts))
+        out["dominant_tags"] = texts
+    if transactions is not None:
+        _features._check(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"])
+        tx = transactions.loc[transactions["customer_id"].isin(features.index) & (transactions["quantity"] > 0)]
+        cutoff = features.attrs.get("cutoff")
+        if cutoff is not None:
+            tx = tx.loc[tx["timestamp"] < pd.Timestamp(cutoff)]
+        desc = _item_names(tx)
+        spend = pd.DataFrame(
+            {
+                "persona": lab.reindex(tx["customer_id"]).to_numpy(),
+                "item_id": tx["item_id"].to_numpy(),
+                "spend": (tx["quantity"] * tx["unit_price"]).to_numpy(),
+            }
+        )
+        per = spend.groupby(["persona", "item_id"], as_index=False)["spend"].sum()
+        per = per.sort_values(["persona", "spend", "item_id"], ascending=[True, False, True], kind="stable")
+        top = per.groupby("persona").head(top_items)
+        top = top.assign(name=top["item_id"].map(desc).fillna(top["item_id"]))
+        out["top_items"] = top.groupby("persona")["name"].agg("; ".join).reindex(out.index).fillna("")
+    return out
+
+
+def _item_names(tx: pd.DataFrame) -> pd.Series:
+    """item_id -> its most frequent description (ties alphabetical); item_id if none."""
+    if "description" not in tx.columns or tx.empty:
+        return pd.Series(dtype="str")
+    d = tx.loc[tx["description"].notna(), ["item_id", "description"]]
+    counts = d.groupby(["item_id", "description"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["item_id", "n", "description"], ascending=[True, False, True], kind="stable")
+    return counts.drop_duplicates("item_id").set_index("item_id")["description"].astype("str")
+
+
+# --------------------------------------------------------------------------------------------
+# The profile table
+# --------------------------------------------------------------------------------------------
+
+#: Every column of :func:`build_profiles`, in order: (name, group, definition).
+PROFILE_COLUMNS: list[tuple[str, str, str]] = [
+    *[(name, group, f"{definition} [{unit}]") for name, group, definition, unit, _ in _features.FEATURES],
+    ("lifecycle", "tag", "Life-cycle stage: churned / new / at_risk / loyal / active (profiling.tags.TagRules)"),
+    ("value_tier", "tag", "Spend tier low / mid / high by monetary quantiles of the reference period"),
+    ("bulk_buyer", "tag", "Wholesaler-like: avg_basket_items >= TagRules.bulk_items"),
+    ("gift_season_buyer", "tag", "gift_season_share >= TagRules.gift_share"),
+    ("frequent_returner", "tag", "return_rate >= TagRules.return_rate or cancel_rate >= TagRules.cancel_rate"),
+    ("weekend_shopper", "tag", "weekend_share >= TagRules.weekend_share"),
+    ("tags", "tag", "All tags as readable text"),
+    ("r_score", "RFM", "Recency score 1-5 (5 = most recent), balanced quintiles"),
+    ("f_score", "RFM", "Frequency score 1-5 (5 = most orders), balanced quintiles"),
+    ("m_score", "RFM", "Monetary score 1-5 (5 = highest net spend), balanced quintiles"),
+    ("fm_score", "RFM", "Mean of F and M scores, rounded half up"),
+    ("rfm_cell", "RFM", "The three scores as text, e.g. '545'"),
+    ("rfm_segment", "RFM", "Named RFM segment from the R x FM grid (rfm_segment_map)"),
+    ("persona", "persona", "KMeans persona 0..k-1 (0 = largest)"),
+    ("persona_name", "persona", "Generated short name of the persona (from its most distinctive features)"),
+]
+
+PROFILE_COLUMN_NAMES: list[str] = [c[0] for c in PROFILE_COLUMNS]
+
+
+def profile_dictionary() -> pd.DataFrame:
+    """The columns of the profile table: column, group, definition."""
+    return pd.DataFrame(PROFILE_COLUMNS, columns=["column", "group", "definition"])
+
+
+def build_profiles(
+    transactions: pd.DataFrame,
+    cutoff: Any = None,
+    countries: pd.DataFrame | None = None,
+    k: int | None = None,
+    random_state: int = 0,
+    rules: _tags.TagRules = _tags.TagRules(),
+    tiers: _tags.ValueTiers | None = None,
+    ks: Iterable[int] = range(2, 11),
+    low_price: float | None = None,
+) -> pd.DataFrame:
+    """The profile table: features + tags + RFM scores and segment + persona, one row per customer.
+
+    Parameters
+    ----------
+    transactions:
+        Canonical transactions, usually cleaned (keep return lines for the return features).
+    cutoff:
+        Profile date (exclusive); ``None`` = the day after the last transaction.
+    countries:
+        Country reference table (``None``: :func:`profiling.cleaning.load_countries`).
+    k:
+        Number of personas; ``None`` chooses it with :func:`choose_k` over ``ks`` and :func:`best_k`.
+    random_state:
+        Seed of KMeans and of the silhouette sample.
+    rules, tiers:
+        Tag thresholds and fitted value tiers (see :func:`profiling.tags.tag_customers`).
+    low_price:
+        Passed to :func:`profiling.features.customer_features`.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (sorted), columns :data:`PROFILE_COLUMN_NAMES` (see
+    :func:`profile_dictionary`). Every customer with a purchase before the cutoff has exactly one
+    row. ``attrs`` holds ``cutoff``, ``k``, ``value_tier_edges`` and ``persona_names``.
+
+    Raises
+    ------
+    ValueError
+        Empty input, missing canonical columns, a cutoff outside the data, or fewer customers than k.
+
+    Example
+    -------
+    >>> profiles = build_profiles(clean_tx, cutoff="2010-12-01", k=4)     # doctest: +SKIP
+    """
+    feats = _features.customer_features(transactions, cutoff=cutoff, countries=countries, low_price=low_price)
+    if feats.empty:
+        raise ValueError(
+            "build_profiles: no customer has a purchase (positive quantity, known customer id) before the cutoff "
+            f"{feats.attrs.get('cutoff')}; choose a later cutoff or check the cleaning"
+        )
+    tagged = _tags.tag_customers(feats, rules=rules, tiers=tiers)
+    rfm = rfm_scores(feats)
+    n = len(feats)
+    if k is None:
+        candidates = [int(x) for x in ks if 2 <= int(x) < n]
+        if not candidates:
+            raise ValueError(f"build_profiles: {n} customer(s) are too few to choose k from {list(ks)}; pass k")
+        table = choose_k(cluster_matrix(feats), candidates, random_state=random_state)
+        k = best_k(table)
+    personas = fit_personas(feats, k, random_state=random_state)
+    desc = describe_personas(feats, personas.labels_)
+    out = feats.join(tagged).join(rfm)
+    out["rfm_segment"] = rfm_segment(rfm)
+    out["persona"] = personas.labels_.astype("int64")
+    out["persona_name"] = out["persona"].map(desc["name"]).astype("str")
+    out = out[PROFILE_COLUMN_NAMES].sort_index(kind="stable")
+    out.attrs = {
+        "cutoff": feats.attrs.get("cutoff"),
+        "low_price": feats.attrs.get("low_price"),
+        "k": int(k),
+        "value_tier_edges": tagged.attrs.get("value_tier_edges"),
+        "persona_names": {str(p): str(nm) for p, nm in desc["name"].items()},
+    }
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# The profile card
+# --------------------------------------------------------------------------------------------
+
+
+def profile_card(
+    profiles: pd.DataFrame,
+    customer_id: Any,
+    transactions: pd.DataFrame | None = None,
+    top_n: int = 5,
+):
+    """A one-customer profile card: key numbers, tags, segment, persona, top items, monthly spend.
+
+    Parameters
+    ----------
+    profiles:
+        Output of :func:`build_profiles`.
+    customer_id:
+        The customer (compared as text, so ``13085`` and ``"13085"`` both work).
+    transactions:
+        Optional canonical transactions for the top items and the timeline; only lines before
+        ``profiles.attrs["cutoff"]`` are used.
+    top_n:
+        Number of top items (by spend) shown.
+
+    Returns
+    -------
+    matplotlib Figure (left: the profile as text; right: top items and monthly net spend).
+
+    Raises
+    ------
+    KeyError
+        If ``customer_id`` is not in ``profiles``.
+
+    Example
+    -------
+    >>> fig = profile_card(profiles, "13085", clean_tx)     # doctest: +SKIP
+    """
+    import matplotlib.pyplot as plt
+
+    from profiling.plots import PALETTE
+
+    if not isinstance(profiles, pd.DataFrame):
+        raise TypeError(f"profile_card: profiles must be a DataFrame from build_profiles, got {type(profiles).__name__}")
+    needed = ["recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "lifecycle", "value_tier",
+              "tags", "rfm_cell", "rfm_segment", "persona", "persona_name"]
+    missing = [c for c in needed if c not in profiles.columns]
+    if missing:
+        raise ValueError(f"profile_card: profiles lack the column(s) {missing}; build them with build_profiles(...)")
+    cid = str(customer_id)
+    if cid not in profiles.index:
+        examples = ", ".join(map(str, profiles.index[:3]))
+        raise KeyError(f"customer {cid!r} is not in the profiles ({len(profiles)} customers, e.g. {examples})")
+    row = profiles.loc[cid]
+    cutoff = profiles.attrs.get("cutoff")
+
+    fig = plt.figure(figsize=(10, 4.2))
+    grid = fig.add_gridspec(2, 2, width_ratios=[1.0, 1.25], hspace=0.75, wspace=0.15)
+    ax_text = fig.add_subplot(grid[:, 0])
+    ax_text.axis("off")
+    where = f"{row['country']} ({row['region']})" if "country" in profiles.columns else ""
+    flags = [f for f in _tags.FLAGS if f in profiles.columns and bool(row[f])]
+    lines = [
+        ("Customer", cid),
+        ("Country", where),
+        ("Profile date", str(cutoff)[:10] if cutoff else "-"),
+        ("", ""),
+        ("Life cycle", str(row["lifecycle"])),
+        ("Value tier", f"{row['value_tier']} spender"),
+        ("Flags", ", ".join(flags) if flags else "none"),
+        ("RFM", f"{row['rfm_cell']} - {row['rfm_segment']}"),
+        ("Persona", f"{int(row['persona'])}: {row['persona_name']}"),
+        ("", ""),
+        ("Net spend", f"{row['monetary']:,.2f}"),
+        ("Orders", f"{int(row['frequency'])}"),
+        ("Avg order", f"{row['avg_order_value']:,.2f}"),
+        ("Last order", f"{row['recency_days']:.0f} days ago"),
+        ("Customer for", f"{row['tenure_days']:.0f} days"),
+    ]
+    if "distinct_items" in profiles.columns:
+        lines.append(("Products", f"{int(row['distinct_items'])} distinct"))
+    for i, (key, value) in enumerate(lines):
+        y = 1.0 - i * 0.064
+        ax_text.text(0.0, y, key, fontsize=9, color="#555555", transform=ax_text.transAxes, va="top")
+        ax_text.text(0.34, y, value, fontsize=9, fontweight="bold" if key == "Customer" else "normal",
+                     transform=ax_text.transAxes, va="top")
+    ax_text.set_title(f"Profile card: customer {cid}", loc="left")
+
+    ax_items = fig.add_subplot(grid[0, 1])
+    ax_time = fig.add_subplot(grid[1, 1])
+    if transactions is None:
+        for ax in (ax_items, ax_time):
+            ax.axis("off")
+            ax.text(0.5, 0.5, "pass transactions= to see items and timeline", ha="center", va="center",
+                    transform=ax.transAxes, fontsize=9, color="#555555")
+        return fig
+    _features._check(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"])
+    tx = transactions.loc[transactions["customer_id"] == cid]
+    if cutoff is not None:
+        tx = tx.loc[tx["timestamp"] < pd.Timestamp(cutoff)]
+    amount = tx["quantity"] * tx["unit_price"]
+    buys = tx.loc[tx["quantity"] > 0].assign(amount=amount)
+    per_item = buys.groupby("item_id", as_index=False)["amount"].sum()
+    per_item = per_item.sort_values(["amount", "item_id"], ascending=[False, True], kind="stable").head(top_n)
+    names = _item_names(buys)
+    labels = [str(names.get(i, i))[:40] for i in per_item["item_id"]]
+    y = np.arange(len(per_item))
+    ax_items.barh(y, per_item["amount"].to_numpy(), color=PALETTE[4], height=0.75)
+    for yi, label in zip(y, labels):
+        ax_items.text(0, yi, " " + label, va="center", ha="left", fontsize=8)
+    ax_items.set_yticks([])
+    ax_items.invert_yaxis()
+    ax_items.set_title(f"Top {len(per_item)} items by spend", loc="left")
+    ax_items.set_xlabel("spend (currency units)")
+
+    # Months from the first month of the data to the last month before the cutoff, so that the
+    # timeline also shows when the customer did *not* buy.
+    first = transactions["timestamp"].min()
+    last = pd.Timestamp(cutoff) - pd.Timedelta(microseconds=1) if cutoff is not None else transactions["timestamp"].max()
+    monthly = amount.groupby(tx["timestamp"].dt.to_period("M")).sum()
+    months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M")
+    monthly = monthly.reindex(months, fill_value=0.0)
+    ax_time.bar([p.strftime("%Y-%m") for p in monthly.index], monthly.to_numpy(), color=PALETTE[1])
+    ax_time.axhline(0, color=PALETTE[7], linewidth=0.6)
+    ax_time.set_title("Net spend per month", loc="left")
+    ax_time.set_xlabel("month")
+    ax_time.set_ylabel("net spend")
+    ax_time.tick_params(axis="x", labelrotation=60, labelsize=7)
+    return fig
