@@ -11,6 +11,20 @@ they are already set) so that the Hugging Face libraries do not try.
 Heavy imports (torch, sentence-transformers) happen on the first :func:`load_model` call, so
 ``import profiling.embeddings`` is cheap and :func:`nearest_neighbours` works without torch.
 
+Embedders with one interface (``fit(texts)``, ``embed(texts)`` / ``transform``, ``fit_embed``),
+chosen by name with :func:`make_embedder`:
+
+- :class:`SentenceEmbedder` (``"minilm"``): the model above, with a **disk cache** of the vectors
+  (:func:`cached`). The cache lives in ``cache_dir``, else ``$PROFILING_CACHE``, else
+  ``~/.cache/profiling`` (outside the repository); each entry is an ``.npy`` array plus a JSON
+  sidecar with the key (model, settings incl. the sentence-transformers and weights package
+  versions, cache format, number and SHA-256 of the normalized texts),
+  the shape, dtype and SHA-256 of the array. A corrupt (unreadable, wrong shape or dtype, checksum
+  mismatch) or stale (key mismatch) entry raises a :class:`CacheWarning` and is recomputed and
+  overwritten; writes are atomic (temporary file + ``os.replace``).
+- :class:`TfidfEmbedder` (``"tfidf"``): TF-IDF + truncated SVD, L2-normalized, the classical
+  baseline (fitted in about a second; not cached).
+
 Example
 -------
 >>> from profiling import embeddings
@@ -22,8 +36,14 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
+import json
 import os
+import re
+import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -349,3 +369,426 @@ def nearest_neighbours(
             scores[start + offset] = row[best]
     np.clip(scores, -1.0, 1.0, out=scores)  # float rounding can give 1.0000000002
     return indices, scores
+
+
+# =============================================================================================
+# Embedders with one interface, and a disk cache for item embeddings
+# =============================================================================================
+
+#: Environment variable naming the cache folder (overridden by an explicit ``cache_dir``).
+CACHE_ENV: str = "PROFILING_CACHE"
+
+#: Version of the cache file layout; part of every cache key (a new layout makes old files stale).
+CACHE_FORMAT: int = 1
+
+
+class CacheWarning(UserWarning):
+    """A cache file was corrupt or stale; it was ignored and rebuilt."""
+
+
+def default_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
+    """The folder of the embedding cache.
+
+    Parameters
+    ----------
+    cache_dir : path or None
+        Used as given when not None. Otherwise the environment variable ``PROFILING_CACHE`` if set
+        and not empty, else ``~/.cache/profiling`` (outside the repository, so cache files are never
+        committed by accident).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder (not created here).
+
+    Example
+    -------
+    >>> default_cache_dir("/tmp/emb")
+    PosixPath('/tmp/emb')
+    """
+    if cache_dir is not None:
+        return Path(cache_dir).expanduser()
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "profiling"
+
+
+def normalize_texts(texts: Sequence[str]) -> list[str]:
+    """Texts as embedded and hashed: surrounding spaces removed, inner runs of whitespace collapsed.
+
+    Example
+    -------
+    >>> normalize_texts(["  WHITE  HANGING\\tHEART "])
+    ['WHITE HANGING HEART']
+    """
+    return [" ".join(text.split()) for text in _check_texts(texts)]
+
+
+def texts_sha256(texts: Sequence[str]) -> str:
+    """SHA-256 (hex) of the normalized texts, in order (an unambiguous length-prefixed encoding)."""
+    digest = hashlib.sha256()
+    for text in normalize_texts(texts):
+        data = text.encode("utf-8")
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def _array_sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "model"
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Write via a temporary file in the same folder and ``os.replace`` (readers never see half a file)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            write(stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+def cache_key(model: str, texts: Sequence[str], settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The key a cached array must match: format, model name, settings, text count and text hash.
+
+    Example
+    -------
+    >>> sorted(cache_key("m", ["a"], {"normalize": True}))
+    ['format', 'model', 'n_texts', 'settings', 'texts_sha256']
+    """
+    items = normalize_texts(texts)
+    return {
+        "format": CACHE_FORMAT,
+        "model": str(model),
+        "settings": json.loads(json.dumps(settings or {}, sort_keys=True)),
+        "n_texts": len(items),
+        "texts_sha256": texts_sha256(items),
+    }
+
+
+def cache_paths(key: dict[str, Any], cache_dir: str | os.PathLike | None = None) -> tuple[Path, Path]:
+    """The ``.npy`` array file and the ``.json`` sidecar of a key.
+
+    The file name holds the model name and the first 16 hex digits of the text hash; the full key
+    is in the sidecar and is compared on every read (a different model setting or cache format for
+    the same texts is *stale* and is rebuilt).
+    """
+    stem = f"{_slug(key['model'])}-{key['texts_sha256'][:16]}"
+    folder = default_cache_dir(cache_dir)
+    return folder / f"{stem}.npy", folder / f"{stem}.json"
+
+
+def read_cache(key: dict[str, Any], cache_dir: str | os.PathLike | None = None) -> np.ndarray | None:
+    """The cached array for ``key``, or None if there is none or it cannot be trusted.
+
+    A missing file is an ordinary miss (no warning). A file that cannot be read, a sidecar that does
+    not match the array (shape, dtype, SHA-256 checksum) or whose key differs from ``key`` (stale)
+    gives a :class:`CacheWarning` naming the file and the problem, and None: the caller recomputes
+    and overwrites it. A cached array is never returned unless every check passed.
+    """
+    array_path, meta_path = cache_paths(key, cache_dir)
+    if not array_path.exists() and not meta_path.exists():
+        return None
+    problem = None
+    array = None
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        if not isinstance(meta, dict):
+            raise ValueError("the sidecar is not a JSON object")
+        if meta.get("key") != key:
+            problem = "stale: its key (model, settings, texts or format) differs from the requested one"
+        else:
+            array = np.load(array_path, allow_pickle=False)
+            if list(array.shape) != list(meta.get("shape", [])) or array.shape[0] != key["n_texts"]:
+                problem = f"wrong shape {array.shape} (sidecar: {meta.get('shape')}, texts: {key['n_texts']})"
+            elif str(array.dtype) != meta.get("dtype"):
+                problem = f"wrong dtype {array.dtype} (sidecar: {meta.get('dtype')})"
+            elif _array_sha256(array) != meta.get("sha256"):
+                problem = "checksum mismatch: the array differs from the one written"
+    except (OSError, ValueError, EOFError, json.JSONDecodeError) as exc:
+        problem = f"unreadable ({type(exc).__name__}: {exc})"
+    if problem is not None:
+        warnings.warn(
+            f"Embedding cache {array_path.name} in {array_path.parent} is {problem}; ignoring it and "
+            "recomputing the embeddings (the file will be overwritten).",
+            CacheWarning,
+            stacklevel=3,
+        )
+        return None
+    return array
+
+
+def write_cache(key: dict[str, Any], array: np.ndarray, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Store ``array`` under ``key`` atomically (array first, then the sidecar); return the array path."""
+    array = np.ascontiguousarray(array)
+    array_path, meta_path = cache_paths(key, cache_dir)
+    array_path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"key": key, "shape": list(array.shape), "dtype": str(array.dtype), "sha256": _array_sha256(array)}
+    _atomic_write(array_path, lambda stream: np.save(stream, array, allow_pickle=False))
+    _atomic_write(meta_path, lambda stream: stream.write(json.dumps(meta, indent=1, sort_keys=True).encode("utf-8")))
+    return array_path
+
+
+def cached(
+    compute: Any,
+    texts: Sequence[str],
+    model: str,
+    settings: dict[str, Any] | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> tuple[np.ndarray, str]:
+    """``compute(normalized_texts)``, through the disk cache.
+
+    Returns
+    -------
+    (array, status)
+        ``status`` is ``"hit"`` (read from disk), ``"miss"`` (no file: computed and stored) or
+        ``"rebuilt"`` (a corrupt or stale file was found, warned about, recomputed and overwritten).
+
+    Example
+    -------
+    >>> vectors, status = cached(lambda t: np.ones((len(t), 2), "float32"), ["a"], "ones", cache_dir="/tmp/c")  # doctest: +SKIP
+    """
+    items = normalize_texts(texts)
+    key = cache_key(model, items, settings)
+    array_path, meta_path = cache_paths(key, cache_dir)
+    existed = array_path.exists() or meta_path.exists()
+    array = read_cache(key, cache_dir)
+    if array is not None:
+        return array, "hit"
+    array = np.ascontiguousarray(compute(items))
+    write_cache(key, array, cache_dir)
+    return array, "rebuilt" if existed else "miss"
+
+
+class SentenceEmbedder:
+    """all-MiniLM-L6-v2 sentence embeddings with a disk cache.
+
+    Parameters
+    ----------
+    model : str, default ``MODEL_NAME``
+        ``"all-MiniLM-L6-v2"`` (the bundled model, see :func:`load_model`) or the path of a local
+        sentence-transformers folder. Hub names are never downloaded.
+    batch_size : int, default 128
+        Texts per forward pass (speed only).
+    cache_dir : path or None
+        Cache folder (see :func:`default_cache_dir`); the cache is used when ``use_cache`` is True.
+    use_cache : bool, default True
+        Read and write the disk cache in :meth:`embed`.
+    show_progress : bool or None
+        Progress bar (``None``: only for more than 5,000 texts to compute).
+
+    Attributes
+    ----------
+    embedding_dim_ : int
+        384 for the bundled model.
+    last_cache_status_ : str or None
+        ``"hit"``, ``"miss"``, ``"rebuilt"`` or ``"off"`` for the last :meth:`embed` call.
+
+    Example
+    -------
+    >>> vectors = SentenceEmbedder().embed(["christmas bauble"])   # doctest: +SKIP
+    """
+
+    name = "minilm"
+
+    def __init__(
+        self,
+        model: str = MODEL_NAME,
+        batch_size: int = 128,
+        cache_dir: str | os.PathLike | None = None,
+        use_cache: bool = True,
+        show_progress: bool | None = None,
+    ) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.cache_dir = cache_dir
+        self.use_cache = use_cache
+        self.show_progress = show_progress
+        self.last_cache_status_: str | None = None
+
+    def _model(self) -> SentenceTransformer:
+        if self.model == MODEL_NAME:
+            return load_model()
+        if Path(self.model).is_dir():
+            return _local_model(str(Path(self.model).resolve()))
+        raise ValueError(
+            f"SentenceEmbedder: model {self.model!r} is neither {MODEL_NAME!r} (the bundled model) nor a local "
+            "sentence-transformers folder; nothing is downloaded. Use the default or pass a folder path."
+        )
+
+    @property
+    def embedding_dim_(self) -> int:
+        if self.model == MODEL_NAME:
+            return EMBEDDING_DIM
+        return int(self._model().get_embedding_dimension())
+
+    def fit(self, texts: Sequence[str] | None = None) -> SentenceEmbedder:
+        """Nothing to learn (the model is pretrained); returns self for a uniform interface."""
+        return self
+
+    def _compute(self, texts: list[str]) -> np.ndarray:
+        if self.model == MODEL_NAME:
+            return embed(texts, batch_size=self.batch_size, show_progress=self.show_progress)
+        if not texts:
+            return np.zeros((0, self.embedding_dim_), dtype=np.float32)
+        vectors = self._model().encode(texts, batch_size=int(self.batch_size), show_progress_bar=bool(self.show_progress),
+                                       convert_to_numpy=True, normalize_embeddings=True)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors of the normalized texts, shape ``(len(texts), embedding_dim_)``, cached."""
+        items = normalize_texts(texts)
+        if not self.use_cache:
+            self.last_cache_status_ = "off"
+            return self._compute(items)
+        settings = {"normalize": True, "max_seq_length": 256, "dtype": "float32", **_versions()}
+        vectors, self.last_cache_status_ = cached(self._compute, items, self.model, settings, self.cache_dir)
+        return vectors
+
+    transform = embed
+
+    def fit_embed(self, texts: Sequence[str]) -> np.ndarray:
+        """``fit(texts).embed(texts)``."""
+        return self.fit(texts).embed(texts)
+
+    def __repr__(self) -> str:
+        return f"SentenceEmbedder(model={self.model!r}, batch_size={self.batch_size})"
+
+
+def _versions() -> dict[str, str]:
+    """Versions of the code and weights that produce the vectors (part of the cache key)."""
+    from importlib import metadata
+
+    out = {}
+    for dist in ("sentence-transformers", MODEL_PACKAGE):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "missing"
+    return out
+
+
+@functools.lru_cache(maxsize=2)
+def _local_model(path: str) -> SentenceTransformer:
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(path, device="cpu")
+    model.eval()
+    return model
+
+
+class TfidfEmbedder:
+    """Classical baseline: TF-IDF of words (1-2-grams) + truncated SVD (LSA), rows L2-normalized.
+
+    Parameters
+    ----------
+    n_components : int, default 256
+        SVD dimensions; reduced to ``n_terms - 1`` if the vocabulary is smaller.
+    random_state : int, default 0
+        Seed of the randomized SVD (the result is deterministic for a given seed).
+    ngram_range : tuple, default (1, 2)
+        Word n-grams of the TF-IDF.
+
+    Attributes (after :meth:`fit`)
+    ------------------------------
+    vectorizer_, svd_ : the fitted scikit-learn objects.
+    embedding_dim_ : int, the number of SVD components kept.
+
+    Texts with no known word get an all-zero vector (their cosine similarity is 0 to everything).
+
+    Example
+    -------
+    >>> emb = TfidfEmbedder(n_components=2).fit(["red heart", "blue heart", "garden hose"])
+    >>> emb.embed(["red heart"]).shape
+    (1, 2)
+    """
+
+    name = "tfidf"
+
+    def __init__(self, n_components: int = 256, random_state: int = 0, ngram_range: tuple[int, int] = (1, 2)) -> None:
+        self.n_components = n_components
+        self.random_state = random_state
+        self.ngram_range = ngram_range
+
+    def fit(self, texts: Sequence[str]) -> TfidfEmbedder:
+        """Learn the vocabulary, IDF weights and SVD axes from ``texts`` (e.g. all item descriptions)."""
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        items = normalize_texts(texts)
+        if isinstance(self.n_components, bool) or not isinstance(self.n_components, (int, np.integer)) or self.n_components < 1:
+            raise ValueError(f"TfidfEmbedder: n_components must be a positive integer, got {self.n_components!r}.")
+        if len(items) < 2:
+            raise ValueError(f"TfidfEmbedder.fit: needs at least 2 texts, got {len(items)}.")
+        self.vectorizer_ = TfidfVectorizer(lowercase=True, ngram_range=tuple(self.ngram_range), sublinear_tf=True,
+                                           token_pattern=r"(?u)\b[^\W\d_]{2,}\b", dtype=np.float64)
+        try:
+            matrix = self.vectorizer_.fit_transform(items)
+        except ValueError as exc:
+            raise ValueError(f"TfidfEmbedder.fit: the texts contain no words ({exc}).") from exc
+        n_components = int(min(self.n_components, matrix.shape[1] - 1, len(items) - 1))
+        if n_components < 1:
+            raise ValueError("TfidfEmbedder.fit: the vocabulary is too small for an SVD; give more varied texts.")
+        self.svd_ = TruncatedSVD(n_components=n_components, random_state=self.random_state, algorithm="randomized")
+        self.svd_.fit(matrix)
+        self.embedding_dim_ = n_components
+        return self
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length (or all-zero) float32 vectors, shape ``(len(texts), embedding_dim_)``."""
+        if not hasattr(self, "svd_"):
+            raise RuntimeError("TfidfEmbedder: call fit(texts) first (e.g. on all item descriptions).")
+        items = normalize_texts(texts)
+        if not items:
+            return np.zeros((0, self.embedding_dim_), dtype=np.float32)
+        reduced = self.svd_.transform(self.vectorizer_.transform(items))
+        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        reduced = np.divide(reduced, norms, out=np.zeros_like(reduced), where=norms > 1e-12)
+        return np.ascontiguousarray(reduced, dtype=np.float32)
+
+    transform = embed
+
+    def fit_embed(self, texts: Sequence[str]) -> np.ndarray:
+        """``fit(texts).embed(texts)``."""
+        return self.fit(texts).embed(texts)
+
+    def __repr__(self) -> str:
+        return f"TfidfEmbedder(n_components={self.n_components}, random_state={self.random_state})"
+
+
+#: Names accepted by :func:`make_embedder`.
+EMBEDDERS: tuple[str, ...] = ("minilm", "tfidf")
+
+
+def make_embedder(
+    name: str,
+    cache_dir: str | os.PathLike | None = None,
+    random_state: int = 0,
+    **kwargs: Any,
+) -> SentenceEmbedder | TfidfEmbedder:
+    """An embedder by name: ``"minilm"`` (:class:`SentenceEmbedder`) or ``"tfidf"`` (:class:`TfidfEmbedder`).
+
+    ``cache_dir`` goes to the sentence embedder (TF-IDF is fitted in about a second and not cached),
+    ``random_state`` to the TF-IDF SVD; other keyword arguments go to the class.
+
+    Example
+    -------
+    >>> make_embedder("tfidf", n_components=64)
+    TfidfEmbedder(n_components=64, random_state=0)
+    """
+    key = str(name).strip().lower()
+    if key == "minilm":
+        return SentenceEmbedder(cache_dir=cache_dir, **kwargs)
+    if key == "tfidf":
+        return TfidfEmbedder(random_state=random_state, **kwargs)
+    raise ValueError(f"make_embedder: unknown embedder {name!r}; choose one of {list(EMBEDDERS)}.")

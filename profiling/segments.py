@@ -653,6 +653,7 @@ def build_profiles(
     tiers: _tags.ValueTiers | None = None,
     ks: Iterable[int] = range(2, 11),
     low_price: float | None = None,
+    interests: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The profile table: features + tags + RFM scores and segment + persona, one row per customer.
 
@@ -672,6 +673,12 @@ def build_profiles(
         Tag thresholds and fitted value tiers (see :func:`profiling.tags.tag_customers`).
     low_price:
         Passed to :func:`profiling.features.customer_features`.
+    interests:
+        Optional per-customer interest columns indexed by ``customer_id`` (e.g. category shares
+        and top interest tags from :mod:`profiling.interests`), appended after the standard
+        columns by a left join (customers without interests get missing values; customers not in
+        the profile are dropped). Column names must not clash with the standard ones. ``None``
+        (default) leaves the table exactly as without this argument.
 
     Returns
     -------
@@ -710,6 +717,17 @@ def build_profiles(
     out["persona"] = personas.labels_.astype("int64")
     out["persona_name"] = out["persona"].map(desc["name"]).astype("str")
     out = out[PROFILE_COLUMN_NAMES].sort_index(kind="stable")
+    if interests is not None:
+        if not isinstance(interests, pd.DataFrame):
+            raise ValueError(f"build_profiles: interests must be a DataFrame indexed by customer_id, got {type(interests).__name__}")
+        clash = sorted(set(map(str, interests.columns)) & set(out.columns))
+        if clash:
+            raise ValueError(f"build_profiles: interest columns {clash} clash with profile columns; rename them (e.g. add 'interest_')")
+        if interests.index.has_duplicates:
+            raise ValueError("build_profiles: interests has duplicate customer_id index values; pass one row per customer")
+        extra = interests.copy()
+        extra.index = extra.index.astype("str")
+        out = out.join(extra, how="left")
     out.attrs = {
         "cutoff": feats.attrs.get("cutoff"),
         "low_price": feats.attrs.get("low_price"),

@@ -248,3 +248,198 @@ def test_nearest_neighbours_on_embeddings(model) -> None:
     indices, scores = nearest_neighbours(vectors[:1], vectors, k=3)
     np.testing.assert_array_equal(indices, [[0, 1, 2]])
     assert scores[0, 0] == pytest.approx(1.0, abs=1e-5)
+
+
+# ----------------------------------------------------------------------------- disk cache
+
+import json
+import warnings
+
+from profiling.embeddings import (
+    CACHE_ENV,
+    CacheWarning,
+    SentenceEmbedder,
+    TfidfEmbedder,
+    cache_key,
+    cache_paths,
+    cached,
+    default_cache_dir,
+    make_embedder,
+    normalize_texts,
+    texts_sha256,
+)
+
+TEXTS = ["WHITE HANGING HEART T-LIGHT HOLDER", "RED RETROSPOT CAKE STAND", "GARDEN HOSE GREEN", "CHRISTMAS BAUBLE RED"]
+
+
+class FakeModel:
+    """Counts calls; vector = (length, number of vowels, 1), float32."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        return np.array([[len(t), sum(c in "AEIOU" for c in t), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_default_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert default_cache_dir() == Path.home() / ".cache" / "profiling"
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "env"))
+    assert default_cache_dir() == tmp_path / "env"
+    assert default_cache_dir(tmp_path / "arg") == tmp_path / "arg"
+    repo = Path(__file__).resolve().parent.parent
+    monkeypatch.delenv(CACHE_ENV)
+    assert not default_cache_dir().resolve().is_relative_to(repo)
+
+
+def test_normalized_texts_share_a_hash() -> None:
+    assert normalize_texts(["  a \t b  "]) == ["a b"]
+    assert texts_sha256(["a  b", "c"]) == texts_sha256([" a b ", "c"])
+    assert texts_sha256(["ab", "c"]) != texts_sha256(["a", "bc"])  # length-prefixed: no ambiguity
+    assert texts_sha256(["a", "b"]) != texts_sha256(["b", "a"])
+
+
+def test_cache_miss_then_hit(tmp_path: Path) -> None:
+    fake = FakeModel()
+    first, status = cached(fake, TEXTS, "fake", {"v": 1}, cache_dir=tmp_path)
+    assert status == "miss" and fake.calls == 1
+    second, status = cached(fake, TEXTS, "fake", {"v": 1}, cache_dir=tmp_path)
+    assert status == "hit" and fake.calls == 1
+    np.testing.assert_array_equal(first, second)
+    array_path, meta_path = cache_paths(cache_key("fake", TEXTS, {"v": 1}), tmp_path)
+    meta = json.loads(meta_path.read_text())
+    assert meta["shape"] == [4, 3] and meta["dtype"] == "float32" and len(meta["sha256"]) == 64
+    assert meta["key"]["model"] == "fake" and meta["key"]["n_texts"] == 4
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]  # no temp files left
+
+
+def test_other_texts_are_a_miss(tmp_path: Path) -> None:
+    fake = FakeModel()
+    cached(fake, TEXTS, "fake", cache_dir=tmp_path)
+    _, status = cached(fake, TEXTS[:3], "fake", cache_dir=tmp_path)
+    assert status == "miss" and fake.calls == 2
+
+
+def _corrupt_checksum(array_path: Path, meta_path: Path) -> None:
+    array = np.load(array_path)
+    array[0, 0] += 1
+    np.save(array_path, array)
+
+
+def _truncate(array_path: Path, meta_path: Path) -> None:
+    array_path.write_bytes(array_path.read_bytes()[:20])
+
+
+def _wrong_shape(array_path: Path, meta_path: Path) -> None:
+    np.save(array_path, np.zeros((2, 3), dtype=np.float32))
+
+
+def _bad_sidecar(array_path: Path, meta_path: Path) -> None:
+    meta_path.write_text("{not json")
+
+
+def _missing_sidecar(array_path: Path, meta_path: Path) -> None:
+    meta_path.unlink()
+
+
+def _stale(array_path: Path, meta_path: Path) -> None:
+    meta = json.loads(meta_path.read_text())
+    meta["key"]["settings"] = {"v": 0}  # e.g. written with other settings or an older format
+    meta_path.write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    ("damage", "problem"),
+    [
+        (_corrupt_checksum, "checksum mismatch"),
+        (_truncate, "unreadable"),
+        (_wrong_shape, "wrong shape"),
+        (_bad_sidecar, "unreadable"),
+        (_missing_sidecar, "unreadable"),
+        (_stale, "stale"),
+    ],
+)
+def test_corrupt_or_stale_cache_is_warned_about_and_rebuilt(tmp_path: Path, damage, problem) -> None:
+    fake = FakeModel()
+    good, _ = cached(fake, TEXTS, "fake", {"v": 1}, cache_dir=tmp_path)
+    damage(*cache_paths(cache_key("fake", TEXTS, {"v": 1}), tmp_path))
+    with pytest.warns(CacheWarning, match=problem):
+        again, status = cached(fake, TEXTS, "fake", {"v": 1}, cache_dir=tmp_path)
+    assert status == "rebuilt" and fake.calls == 2
+    np.testing.assert_array_equal(again, good)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the rebuilt file is trusted again, silently
+        third, status = cached(fake, TEXTS, "fake", {"v": 1}, cache_dir=tmp_path)
+    assert status == "hit" and fake.calls == 2
+
+
+def test_failed_write_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(np, "save", boom)
+    with pytest.raises(OSError, match="disk full"):
+        cached(FakeModel(), TEXTS, "fake", cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------- embedders
+
+
+def test_tfidf_embedder_shapes_norms_and_determinism() -> None:
+    corpus = TEXTS + ["PINK HANGING HEART", "GREEN GARDEN GLOVES", "RED CHRISTMAS TREE", "CAKE CASES PINK"]
+    first = TfidfEmbedder(n_components=4, random_state=0).fit_embed(corpus)
+    second = TfidfEmbedder(n_components=4, random_state=0).fit(corpus).transform(corpus)
+    assert first.shape == (8, 4) and first.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(first, second, atol=1e-6)
+    unknown = TfidfEmbedder(n_components=4).fit(corpus).embed(["zzz qqq"])
+    assert not unknown.any()  # no known word: all zeros, documented
+
+
+def test_tfidf_reduces_components_to_the_vocabulary() -> None:
+    emb = TfidfEmbedder(n_components=256).fit(["red heart", "blue heart", "garden hose"])
+    assert emb.embedding_dim_ < 256
+    assert emb.embed(["red heart"]).shape == (1, emb.embedding_dim_)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: TfidfEmbedder().embed(["a"]), "fit"),
+        (lambda: TfidfEmbedder().fit(["only one"]), "at least 2"),
+        (lambda: TfidfEmbedder(n_components=0).fit(TEXTS), "n_components"),
+        (lambda: make_embedder("bert"), "unknown embedder"),
+        (lambda: SentenceEmbedder(model="some/hub-name").embed(["a"]), "nothing is downloaded"),
+    ],
+)
+def test_embedders_refuse_bad_use(make, message) -> None:
+    with pytest.raises((ValueError, RuntimeError), match=message):
+        make()
+
+
+def test_make_embedder_by_name(tmp_path: Path) -> None:
+    sentence = make_embedder("minilm", cache_dir=tmp_path, batch_size=16)
+    assert isinstance(sentence, SentenceEmbedder) and sentence.cache_dir == tmp_path and sentence.batch_size == 16
+    assert sentence.embedding_dim_ == EMBEDDING_DIM
+    tfidf = make_embedder("TFIDF", random_state=3, n_components=8)
+    assert isinstance(tfidf, TfidfEmbedder) and tfidf.random_state == 3 and tfidf.n_components == 8
+
+
+def test_sentence_embedder_real_cache_round_trip(model, tmp_path: Path) -> None:
+    emb = SentenceEmbedder(cache_dir=tmp_path)
+    first = emb.embed(SENTENCES)
+    assert emb.last_cache_status_ == "miss"
+    second = SentenceEmbedder(cache_dir=tmp_path).embed([f"  {s}  " for s in SENTENCES])  # same after normalization
+    assert first.shape == (3, EMBEDDING_DIM) and first.dtype == np.float32
+    np.testing.assert_array_equal(first, second)
+    np.testing.assert_allclose(first, embed(SENTENCES), atol=1e-6)
+    reader = SentenceEmbedder(cache_dir=tmp_path)
+    reader.embed(SENTENCES)
+    assert reader.last_cache_status_ == "hit"
+    uncached = SentenceEmbedder(cache_dir=tmp_path, use_cache=False)
+    np.testing.assert_allclose(uncached.fit_embed(SENTENCES), first, atol=1e-6)
+    assert uncached.last_cache_status_ == "off"
+    assert len(list(tmp_path.glob("*.npy"))) == 1
