@@ -1,0 +1,50 @@
+"""Chapter 5 (interest profiles from product text) run by papermill with the TF-IDF embedder on a sample."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from profiling import cleaning, datasets
+
+N = 300
+SEED = 7
+CUTOFF = "2010-09-01"
+
+
+def expected_counts() -> tuple[int, int]:
+    """Distinct descriptions and customers with a purchase before the cutoff, in the same seeded sample."""
+    raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
+    clean_tx, _ = cleaning.clean(raw)
+    buys = clean_tx[(clean_tx["quantity"] > 0) & (clean_tx["unit_price"] > 0) & (clean_tx["timestamp"] < pd.Timestamp(CUTOFF))]
+    return int(clean_tx["description"].nunique()), int(buys["customer_id"].nunique())
+
+
+def test_chapter_05_with_tfidf_on_a_sample(run_chapter, tmp_path) -> None:
+    labels = ["christmas decorations", "kitchen and baking", "party supplies"]
+    rec = run_chapter(
+        "05_interests_from_text.ipynb",
+        embedder="tfidf",
+        sample_customers=N,
+        random_state=SEED,
+        labels=labels,
+        top_n=2,
+        evaluate=["tfidf", "popularity", "history"],
+        measure_cost=False,
+        cache_dir=str(tmp_path / "cache"),
+    )
+    n_items, n_users = expected_counts()
+    assert rec["embedder"] == "tfidf"
+    assert rec["embedding_dim"] == 256  # TfidfEmbedder's default n_components (the vocabulary is larger)
+    assert rec["n_items"] == n_items
+    assert rec["n_users"] == n_users <= N
+    assert rec["n_share_users"] == n_users
+    assert 6 <= rec["n_categories"] <= 20 and rec["n_categories"] % 2 == 0  # chosen among k_candidates
+    assert abs(rec["shares_row_sum_min"] - 1) < 1e-9 and abs(rec["shares_row_sum_max"] - 1) < 1e-9
+    assert set(rec["tag_user_shares"]) == set(labels)
+    assert abs(sum(rec["tag_user_shares"].values()) - 1) < 1e-3
+    assert {key.split("|")[1] for key in rec["metrics"]} == {"tfidf", "popularity", "history"}
+    for hit_rate, ndcg in rec["metrics"].values():
+        assert 0 <= ndcg <= hit_rate <= 1
+    assert 0 < rec["n_eval_users"] <= n_users
+    assert rec["profile_columns_added"] == 4 + rec["n_categories"]
+    assert not (tmp_path / "cache").exists()  # TF-IDF is refitted, never cached
