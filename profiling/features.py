@@ -141,7 +141,7 @@ def rfm_summary(transactions: pd.DataFrame, cutoff: Any = None) -> pd.DataFrame:
     out = con.execute(
         """
         WITH days AS (
-            SELECT customer_id, date_trunc('day', timestamp) AS day, sum(quantity * unit_price) AS value
+            SELECT customer_id, CAST(timestamp AS DATE) AS day, sum(quantity * unit_price) AS value
             FROM tx
             WHERE customer_id IS NOT NULL AND quantity > 0 AND timestamp < $cut
             GROUP BY customer_id, day
@@ -149,7 +149,7 @@ def rfm_summary(transactions: pd.DataFrame, cutoff: Any = None) -> pd.DataFrame:
         SELECT customer_id,
                count(*) - 1 AS frequency,
                datediff('day', min(day), max(day)) AS recency,
-               datediff('day', min(day), $end) AS T,
+               datediff('day', min(day), CAST($end AS DATE)) AS T,
                CASE WHEN count(*) > 1 THEN (sum(value) - arg_min(value, day)) / (count(*) - 1) ELSE 0 END
                    AS monetary_value
         FROM days
