@@ -1,0 +1,638 @@
+"""Honest prediction tasks on customer profiles, the course's baseline models, and their evaluation.
+
+A prediction task asks a question about a customer's **future** from their **past**. The past is
+every transaction line strictly before ``cutoff``; the future is the window
+``[cutoff, cutoff + horizon_days)``. :func:`make_task` builds the features (X) from the past only
+and the label (y) from that window only, so nothing a model sees could not have been known on the
+cutoff day. :func:`time_split` builds a training task at an earlier cutoff and a test task at a
+later one whose labels do not overlap, which is how a model is used in practice: fit on what is
+known today, predict what happens next.
+
+Two targets:
+
+* ``"repurchase"`` -- ``y`` is 1 if the customer makes at least one purchase (a line with a
+  positive quantity) in the horizon, else 0;
+* ``"value_tier"`` -- ``y`` is ``"low"``, ``"mid"`` or ``"high"``: the customer's gross spend in the
+  horizon (sum of ``quantity * unit_price`` over purchase lines), binned at two **tier edges**.
+  The edges are the 1/3 and 2/3 quantiles of that spend among the *buyers* (spend > 0) of the task
+  that computes them -- the training task; the test task must reuse them
+  (``tier_edges=train.tier_edges``), otherwise the test period would define its own classes.
+  ``"low"`` is spend <= first edge and includes the customers who buy nothing.
+
+The population of a task is every customer with at least one purchase before the cutoff (the
+rows of :func:`profiling.features.customer_features`).
+
+Models: :func:`make_models` returns the chapter-7 line-up as scikit-learn estimators (the majority
+class, a recency-only rule, logistic regression, KNN, a decision tree, an RBF SVM and gradient
+boosting); :func:`evaluate` fits and scores them on a train/test pair; :func:`bootstrap_auc` gives
+a percentile confidence interval for a test ROC AUC.
+
+Example
+-------
+>>> from profiling import datasets, cleaning, models
+>>> tx, _ = cleaning.clean(datasets.load_online_retail())                       # doctest: +SKIP
+>>> train, test = models.time_split(tx, "2010-06-01", "2010-09-01", horizon_days=90)  # doctest: +SKIP
+>>> table = models.evaluate(models.make_models(random_state=0), train, test)      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.dummy import DummyClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import (
+    average_precision_score,
+    balanced_accuracy_score,
+    f1_score,
+    roc_auc_score,
+)
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler, label_binarize
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+from sklearn.utils.validation import check_is_fitted
+
+from profiling.datasets import COLUMNS
+from profiling.features import FEATURE_NAMES, _check, customer_features, resolve_cutoff
+
+#: Targets :func:`make_task` knows.
+TARGETS: tuple[str, ...] = ("repurchase", "value_tier")
+
+#: Class labels of the ``value_tier`` target, in order.
+TIERS: list[str] = ["low", "mid", "high"]
+
+#: Features :func:`make_task` adds to the numeric columns of ``customer_features``:
+#: (name, definition, unit). All use purchase lines strictly before the cutoff.
+TASK_FEATURES: list[tuple[str, str, str]] = [
+    ("spend_30d", "Gross purchase value in the 30 days before the cutoff", "currency"),
+    ("spend_90d", "Gross purchase value in the 90 days before the cutoff", "currency"),
+    ("spend_180d", "Gross purchase value in the 180 days before the cutoff", "currency"),
+    ("purchase_days", "Distinct calendar days with a purchase", "days"),
+    ("active_months", "Distinct calendar months with a purchase", "months"),
+    ("orders_per_month", "Orders per 30 days of tenure (tenure at least 30 days)", "orders/30 days"),
+    ("recency_vs_gap", "Recency divided by the mean gap between orders (at least 1 day); tenure-based with one order", "ratio"),
+    ("is_uk", "1 if the customer's main country is the United Kingdom", "0/1"),
+]
+
+#: Numeric columns of ``customer_features`` used by the tasks (country and region are text).
+BASE_FEATURES: list[str] = [f for f in FEATURE_NAMES if f not in ("country", "region")]
+
+#: Every column of ``Task.X``, in order.
+ALL_FEATURES: list[str] = BASE_FEATURES + [f[0] for f in TASK_FEATURES]
+
+#: Gap features that are missing for one-order customers and how :func:`make_task` fills them.
+_GAP_FILL = {
+    "mean_days_between": "tenure_days",  # no second order yet: the gap is at least the tenure
+    "days_since_previous": "tenure_days",
+    "std_days_between": 0.0,
+}
+
+
+@dataclass
+class Task:
+    """A prediction task: features as of ``cutoff`` and labels from ``[cutoff, cutoff + horizon_days)``.
+
+    Attributes
+    ----------
+    X : DataFrame
+        Indexed by ``customer_id`` (sorted), numeric columns :data:`ALL_FEATURES` (or the subset asked
+        for), no missing values.
+    y : Series
+        The label, aligned with ``X``: int 0/1 for ``"repurchase"``, str ``"low"/"mid"/"high"`` for
+        ``"value_tier"``.
+    cutoff : Timestamp
+        First moment of the future; features use lines strictly before it.
+    horizon_days : int
+        Length of the label window in days.
+    target : str
+        ``"repurchase"`` or ``"value_tier"``.
+    tier_edges : tuple of two floats or None
+        Spend edges of the value tiers (None for ``"repurchase"``).
+    spend : Series
+        Gross purchase value in the label window per customer (the continuous outcome behind
+        ``value_tier``; provided for both targets).
+
+    A task unpacks like a pair: ``X, y = task``.
+    """
+
+    X: pd.DataFrame
+    y: pd.Series
+    cutoff: pd.Timestamp
+    horizon_days: int
+    target: str
+    tier_edges: tuple[float, float] | None = None
+    spend: pd.Series = field(default_factory=lambda: pd.Series(dtype="float64"))
+
+    def __iter__(self) -> Iterator[Any]:
+        yield self.X
+        yield self.y
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    @property
+    def horizon_end(self) -> pd.Timestamp:
+        """End (exclusive) of the label window."""
+        return self.cutoff + pd.Timedelta(days=self.horizon_days)
+
+    def __repr__(self) -> str:
+        return (
+            f"Task(target={self.target!r}, cutoff={self.cutoff:%Y-%m-%d}, horizon_days={self.horizon_days}, "
+            f"customers={len(self.X)}, features={self.X.shape[1]}, tier_edges={self.tier_edges})"
+        )
+
+
+def _check_horizon(horizon_days: Any) -> int:
+    if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
+        raise ValueError(f"horizon_days must be a whole number of days >= 1, got {horizon_days!r}")
+    return int(horizon_days)
+
+
+def _extra_features(transactions: pd.DataFrame, cut: pd.Timestamp, index: pd.Index, base: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`TASK_FEATURES` for the customers of ``index`` from purchase lines before ``cut``."""
+    mask = (
+        transactions["customer_id"].notna().to_numpy()
+        & (transactions["quantity"] > 0).to_numpy()
+        & (transactions["timestamp"] < cut).to_numpy()
+    )
+    b = transactions.loc[mask, ["customer_id", "invoice_id", "quantity", "unit_price", "timestamp"]]
+    amount = b["quantity"].to_numpy() * b["unit_price"].to_numpy()
+    days_ago = ((cut - b["timestamp"]).dt.total_seconds() / 86400.0).to_numpy()
+    cust = b["customer_id"].to_numpy()
+    out = pd.DataFrame(index=index)
+    for w in (30, 90, 180):
+        keep = days_ago <= w
+        out[f"spend_{w}d"] = pd.Series(amount[keep]).groupby(cust[keep]).sum().reindex(index, fill_value=0.0)
+    day = b["timestamp"].dt.normalize()
+    out["purchase_days"] = day.groupby(cust).nunique().reindex(index)
+    out["active_months"] = b["timestamp"].dt.to_period("M").groupby(cust).nunique().reindex(index)
+    out["orders_per_month"] = base["frequency"] / np.maximum(base["tenure_days"], 30.0) * 30.0
+    gap = base["mean_days_between"].where(base["frequency"] >= 2, base["tenure_days"])
+    out["recency_vs_gap"] = base["recency_days"] / np.maximum(gap, 1.0)
+    return out
+
+
+def make_task(
+    transactions: pd.DataFrame,
+    cutoff: Any,
+    horizon_days: int = 90,
+    target: str = "repurchase",
+    *,
+    tier_edges: Sequence[float] | None = None,
+    features: Sequence[str] | None = None,
+) -> Task:
+    """Build a prediction task: features from lines before ``cutoff``, labels from the next ``horizon_days``.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (:mod:`profiling.datasets`), cleaned as in chapters 4 and 6 (return
+        lines may stay in as negative quantities: they feed the return features).
+    cutoff : date-like
+        The decision day. Features use lines with ``timestamp < cutoff``; labels use lines with
+        ``cutoff <= timestamp < cutoff + horizon_days``.
+    horizon_days : int
+        Length of the label window (default 90). The window must end no later than the day after
+        the last transaction's day, otherwise its labels would be incomplete (refused).
+    target : {"repurchase", "value_tier"}
+        What ``y`` is (see the module docstring).
+    tier_edges : pair of floats, optional
+        Only for ``"value_tier"``: reuse these spend edges (pass ``train_task.tier_edges`` when
+        building a test task). ``None`` computes them from this task's own labels.
+    features : sequence of str, optional
+        Keep only these columns of :data:`ALL_FEATURES` (in the given order). ``None``: all.
+
+    Returns
+    -------
+    Task
+        ``X`` (customers with a purchase before the cutoff, sorted by id; numeric, no missing values
+        -- for one-order customers the gap features are filled: mean gap and days since the previous
+        order with the tenure, their spread with 0), ``y``, ``spend`` and the task's settings.
+
+    Raises
+    ------
+    ValueError
+        Unknown target, bad horizon, a horizon that runs past the data, ``tier_edges`` with the
+        wrong target or shape, unknown feature names, or no customer before the cutoff.
+
+    Example
+    -------
+    >>> task = make_task(tx, "2010-09-01", 90)       # doctest: +SKIP
+    >>> X, y = task
+    """
+    _check(transactions, COLUMNS)
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
+    horizon_days = _check_horizon(horizon_days)
+    cut = resolve_cutoff(transactions, cutoff)
+    end = cut + pd.Timedelta(days=horizon_days)
+    data_end = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
+    if end > data_end:
+        raise ValueError(
+            f"the label window [{cut:%Y-%m-%d}, {end:%Y-%m-%d}) runs past the end of the data "
+            f"(last transaction on {data_end - pd.Timedelta(days=1):%Y-%m-%d}): customers would look as if they "
+            f"did not buy only because the data stops. Choose a cutoff on or before "
+            f"{data_end - pd.Timedelta(days=horizon_days):%Y-%m-%d} or a shorter horizon."
+        )
+    if tier_edges is not None and target != "value_tier":
+        raise ValueError(f"tier_edges only apply to target='value_tier', not {target!r}; drop the argument")
+    if features is not None:
+        unknown = [f for f in features if f not in ALL_FEATURES]
+        if unknown or len(features) == 0:
+            raise ValueError(f"unknown feature name(s) {unknown or '(empty list)'}; choose from {ALL_FEATURES}")
+
+    base = customer_features(transactions, cut)
+    if base.empty:
+        raise ValueError(f"no customer has a purchase before the cutoff {cut:%Y-%m-%d}; choose a later cutoff")
+    X = base[BASE_FEATURES].copy()
+    for col, fill in _GAP_FILL.items():
+        X[col] = X[col].fillna(X[fill] if isinstance(fill, str) else fill)
+    extra = _extra_features(transactions, cut, X.index, base)
+    X = X.join(extra)
+    X["is_uk"] = (base["country"] == "United Kingdom").astype("int64")
+    X = X[ALL_FEATURES].astype("float64").round(6)
+    if features is not None:
+        X = X[list(features)]
+
+    window = (
+        transactions["customer_id"].notna().to_numpy()
+        & (transactions["quantity"] > 0).to_numpy()
+        & (transactions["timestamp"] >= cut).to_numpy()
+        & (transactions["timestamp"] < end).to_numpy()
+    )
+    fut = transactions.loc[window, ["customer_id", "quantity", "unit_price"]]
+    spend = (
+        (fut["quantity"] * fut["unit_price"]).groupby(fut["customer_id"].to_numpy()).sum().reindex(X.index, fill_value=0.0)
+    )
+    spend = spend.astype("float64").round(6).rename("spend")
+    spend.index.name = X.index.name
+
+    edges: tuple[float, float] | None = None
+    if target == "repurchase":
+        y = (spend > 0).astype("int64").rename("repurchase")
+    else:
+        if tier_edges is None:
+            buyers = spend[spend > 0]
+            if buyers.nunique() < 2:
+                raise ValueError(
+                    f"cannot compute value tiers at cutoff {cut:%Y-%m-%d}: fewer than 2 distinct positive spends in "
+                    "the label window; use a longer horizon or more customers"
+                )
+            edges = (float(buyers.quantile(1 / 3)), float(buyers.quantile(2 / 3)))
+        else:
+            if len(tier_edges) != 2 or not (float(tier_edges[0]) <= float(tier_edges[1])):
+                raise ValueError(f"tier_edges must be two increasing spend values (low/mid, mid/high), got {tier_edges!r}")
+            edges = (float(tier_edges[0]), float(tier_edges[1]))
+        codes = np.where(spend <= edges[0], 0, np.where(spend <= edges[1], 1, 2))
+        y = pd.Series(np.asarray(TIERS, dtype=object)[codes], index=X.index, name="value_tier").astype("str")
+    return Task(X=X, y=y, cutoff=cut, horizon_days=horizon_days, target=target, tier_edges=edges, spend=spend)
+
+
+def time_split(
+    transactions: pd.DataFrame,
+    train_cutoff: Any,
+    test_cutoff: Any,
+    horizon_days: int = 90,
+    target: str = "repurchase",
+    *,
+    features: Sequence[str] | None = None,
+) -> tuple[Task, Task]:
+    """A training task at ``train_cutoff`` and a test task at ``test_cutoff`` (tier edges from training).
+
+    The training labels come from ``[train_cutoff, train_cutoff + horizon)``; that window must end
+    on or before ``test_cutoff``, so that nothing the test period decides is used for training.
+
+    Returns
+    -------
+    (train, test) : pair of :class:`Task`
+
+    Raises
+    ------
+    ValueError
+        If the training label window overlaps the test period, or anything :func:`make_task` refuses.
+
+    Example
+    -------
+    >>> train, test = time_split(tx, "2010-06-01", "2010-09-01", 90)       # doctest: +SKIP
+    """
+    horizon_days = _check_horizon(horizon_days)
+    try:
+        tr, te = pd.Timestamp(train_cutoff), pd.Timestamp(test_cutoff)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"cutoffs must be dates, got {train_cutoff!r} and {test_cutoff!r}") from exc
+    if tr + pd.Timedelta(days=horizon_days) > te:
+        raise ValueError(
+            f"train_cutoff {tr:%Y-%m-%d} + {horizon_days} days = {tr + pd.Timedelta(days=horizon_days):%Y-%m-%d} is after "
+            f"test_cutoff {te:%Y-%m-%d}: the training labels would overlap the test period. Move the training "
+            f"cutoff to {te - pd.Timedelta(days=horizon_days):%Y-%m-%d} or earlier."
+        )
+    train = make_task(transactions, tr, horizon_days, target, features=features)
+    test = make_task(transactions, te, horizon_days, target, tier_edges=train.tier_edges, features=features)
+    return train, test
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------------------------
+
+
+def _signed_log1p(x: np.ndarray) -> np.ndarray:
+    return np.sign(x) * np.log1p(np.abs(x))
+
+
+def scaler() -> Pipeline:
+    """The preprocessing for distance- and margin-based models: signed ``log1p`` then standardization.
+
+    Spend and counts are heavily skewed; the log brings a GBP 50,000 wholesaler and a GBP 50 shopper
+    onto one scale, the standardization gives every feature unit variance (KNN and SVM measure
+    distances, so an unscaled feature in pounds would drown the others).
+    """
+    return Pipeline([("log", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")), ("std", StandardScaler())])
+
+
+class RecencyRule(ClassifierMixin, BaseEstimator):
+    """The recency-only baseline: "customers who bought recently will buy again".
+
+    The score is monotone decreasing in one column (default ``recency_days``): ``fit`` learns the
+    repurchase rate as a decreasing step function of it (isotonic regression), so
+    ``predict_proba`` is calibrated on the training data; ``predict`` says 1 when that rate is at
+    least 0.5. Binary targets only.
+
+    Parameters
+    ----------
+    feature : str
+        The column to use (a DataFrame must be passed to ``fit`` and ``predict``).
+    """
+
+    def __init__(self, feature: str = "recency_days") -> None:
+        self.feature = feature
+
+    def _column(self, X: Any) -> np.ndarray:
+        if not isinstance(X, pd.DataFrame) or self.feature not in X.columns:
+            raise ValueError(f"RecencyRule needs a DataFrame with the column {self.feature!r}")
+        return X[self.feature].to_numpy(dtype="float64")
+
+    def fit(self, X: pd.DataFrame, y: Any) -> RecencyRule:
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) != 2:
+            raise ValueError(f"RecencyRule is for binary targets; got classes {list(self.classes_)}")
+        self.iso_ = IsotonicRegression(increasing=False, out_of_bounds="clip").fit(
+            self._column(X), (y == self.classes_[1]).astype(float)
+        )
+        return self
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "iso_")
+        p = np.clip(self.iso_.predict(self._column(X)), 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Minus the column: a strictly monotone score (no ties from the step function)."""
+        check_is_fitted(self, "iso_")
+        return -self._column(X)
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+#: The names :func:`make_models` returns, in display order.
+MODEL_NAMES: list[str] = ["majority", "recency rule", "logistic", "knn", "tree", "svm", "gradient boosting"]
+
+
+def make_models(
+    random_state: int = 0, *, names: Sequence[str] | None = None, knn_neighbors: int = 300
+) -> dict[str, Any]:
+    """The chapter-7 line-up of classifiers, unfitted.
+
+    The settings are the ones chapter 7 picks on a validation split inside the training period
+    (fit at 2010-03-01, validate at 2010-06-01, 90 days): the test period was not looked at.
+
+    =====================  ======================================================================
+    name                   estimator
+    =====================  ======================================================================
+    ``majority``           ``DummyClassifier(strategy="prior")``: always the majority class
+    ``recency rule``       :class:`RecencyRule` on ``recency_days``
+    ``logistic``           :func:`scaler` + ``LogisticRegression(C=0.1)``
+    ``knn``                :func:`scaler` + ``KNeighborsClassifier(n_neighbors=300, metric="manhattan")``
+    ``tree``               ``DecisionTreeClassifier(max_depth=3, min_samples_leaf=100)``
+    ``svm``                :func:`scaler` + ``SVC(kernel="rbf", C=0.1, gamma=0.003)`` (no
+                           ``predict_proba``: scores come from ``decision_function``)
+    ``gradient boosting``  ``HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200)``
+    =====================  ======================================================================
+
+    Every random component gets ``random_state``; each value is a fresh estimator (a
+    :class:`~sklearn.pipeline.Pipeline` where there is preprocessing).
+
+    Parameters
+    ----------
+    random_state : int
+        Seed of the tree, the SVM and gradient boosting.
+    names : sequence of str, optional
+        Only these models (from :data:`MODEL_NAMES`), in this order.
+    knn_neighbors : int
+        k of the KNN model (default 300, chosen on the full data). KNN needs at least k training
+        rows: lower it for small samples.
+
+    Example
+    -------
+    >>> sorted(make_models(0))[:2]
+    ['gradient boosting', 'knn']
+    """
+    factories = {
+        "majority": lambda: DummyClassifier(strategy="prior"),
+        "recency rule": lambda: RecencyRule("recency_days"),
+        "logistic": lambda: Pipeline(
+            [("scale", scaler()), ("model", LogisticRegression(C=0.1, max_iter=2000, random_state=random_state))]
+        ),
+        "knn": lambda: Pipeline([("scale", scaler()), ("model", KNeighborsClassifier(n_neighbors=knn_neighbors, metric="manhattan"))]),
+        "tree": lambda: DecisionTreeClassifier(max_depth=3, min_samples_leaf=100, random_state=random_state),
+        "svm": lambda: Pipeline(
+            [("scale", scaler()), ("model", SVC(kernel="rbf", C=0.1, gamma=0.003, random_state=random_state))]
+        ),
+        "gradient boosting": lambda: HistGradientBoostingClassifier(
+            max_depth=3, learning_rate=0.05, max_iter=200, random_state=random_state
+        ),
+    }
+    chosen = MODEL_NAMES if names is None else list(names)
+    unknown = [n for n in chosen if n not in factories]
+    if unknown:
+        raise ValueError(f"unknown model name(s) {unknown}; choose from {MODEL_NAMES}")
+    return {n: factories[n]() for n in chosen}
+
+
+def scores(model: Any, X: pd.DataFrame) -> np.ndarray:
+    """Ranking scores of a fitted classifier: ``predict_proba`` where it exists, else ``decision_function``.
+
+    Binary: a 1-D array (higher = more likely the positive class). Multiclass: an
+    ``(n, n_classes)`` array of probabilities (a softmax of the decision function when the model
+    has no ``predict_proba``), columns in ``model.classes_`` order.
+    """
+    n_classes = len(model.classes_)
+    if hasattr(model, "predict_proba"):
+        try:
+            p = model.predict_proba(X)
+        except AttributeError:  # e.g. SVC(probability=False) inside a Pipeline
+            p = None
+        if p is not None:
+            return p[:, 1] if n_classes == 2 else p
+    d = np.asarray(model.decision_function(X), dtype="float64")
+    if n_classes == 2:
+        return d
+    e = np.exp(d - d.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def metrics(y_true: Any, score: np.ndarray, y_pred: Any, classes: Sequence[Any] | None = None) -> dict[str, float]:
+    """ROC AUC, PR AUC (average precision), F1 and balanced accuracy of one model's test output.
+
+    Binary: ``score`` is 1-D and the positive class is the larger label. Multiclass: ``score`` is
+    ``(n, n_classes)`` in ``classes`` order; AUCs are one-vs-rest macro averages and F1 is macro.
+    A score that is constant gives ROC AUC 0.5 (no ranking).
+    """
+    y_true = np.asarray(y_true)
+    score = np.asarray(score)
+    if score.ndim == 1:
+        roc = roc_auc_score(y_true, score)
+        pr = average_precision_score(y_true, score)
+        f1 = f1_score(y_true, y_pred, zero_division=0)
+    else:
+        if classes is None:
+            raise ValueError("multiclass scores need the classes (model.classes_) in column order")
+        Y = label_binarize(y_true, classes=list(classes))
+        roc = roc_auc_score(Y, score, average="macro")
+        pr = average_precision_score(Y, score, average="macro")
+        f1 = f1_score(y_true, y_pred, average="macro", zero_division=0)
+    return {
+        "roc_auc": float(roc),
+        "pr_auc": float(pr),
+        "f1": float(f1),
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+    }
+
+
+def evaluate(
+    models: Mapping[str, Any],
+    train: Task | tuple[pd.DataFrame, pd.Series],
+    test: Task | tuple[pd.DataFrame, pd.Series],
+    *,
+    timings: bool = False,
+) -> pd.DataFrame:
+    """Fit each model on ``train`` (a clone: the given estimators are not changed) and score it on ``test``.
+
+    Returns
+    -------
+    DataFrame indexed by model name (in the given order) with columns ``roc_auc``, ``pr_auc``, ``f1``,
+    ``balanced_accuracy`` (see :func:`metrics`), and with ``timings=True`` also ``fit_s`` and
+    ``predict_s`` (wall-clock seconds: not reproducible). The fitted clones are in ``.attrs["fitted"]``,
+    the test scores in ``.attrs["scores"]`` and the hard test predictions in ``.attrs["predictions"]``
+    (by name).
+
+    Example
+    -------
+    >>> evaluate(make_models(0, names=["logistic", "tree"]), train, test).round(3)   # doctest: +SKIP
+    """
+    Xtr, ytr = train
+    Xte, yte = test
+    if list(Xtr.columns) != list(Xte.columns):
+        raise ValueError("train and test have different feature columns; build both with the same features=")
+    rows, fitted, all_scores, all_preds = {}, {}, {}, {}
+    for name, est in models.items():
+        model = clone(est)
+        t0 = time.perf_counter()
+        model.fit(Xtr, ytr)
+        t1 = time.perf_counter()
+        s = scores(model, Xte)
+        pred = model.predict(Xte)
+        t2 = time.perf_counter()
+        row = metrics(yte, s, pred, classes=list(model.classes_))
+        if timings:
+            row.update(fit_s=t1 - t0, predict_s=t2 - t1)
+        rows[name], fitted[name], all_scores[name], all_preds[name] = row, model, s, pred
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "model"
+    out.attrs["fitted"] = fitted
+    out.attrs["scores"] = all_scores
+    out.attrs["predictions"] = all_preds
+    return out
+
+
+def bootstrap_auc(
+    y: Any,
+    score: Any,
+    n_boot: int = 200,
+    random_state: int = 0,
+    level: float = 0.95,
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of the ROC AUC (binary).
+
+    Test customers are resampled with replacement ``n_boot`` times (resamples with one class only
+    are skipped); the interval is the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles.
+
+    Returns
+    -------
+    (low, high) : pair of floats
+
+    Example
+    -------
+    >>> bootstrap_auc([0, 0, 1, 1, 0, 1], [0.1, 0.3, 0.7, 0.9, 0.2, 0.4], n_boot=50, random_state=0)  # doctest: +SKIP
+    """
+    y = np.asarray(y)
+    score = np.asarray(score, dtype="float64")
+    if y.shape[0] != score.shape[0] or score.ndim != 1:
+        raise ValueError(f"y and score must be 1-D and of equal length, got {y.shape} and {score.shape}")
+    if len(np.unique(y)) != 2:
+        raise ValueError("bootstrap_auc needs both classes in y")
+    if n_boot < 10:
+        raise ValueError(f"n_boot must be at least 10, got {n_boot}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    pos = (y == np.unique(y)[1]).astype("float64")
+    # Sort the scores once; every resample is then a weighted rank count (see weighted_auc).
+    _, inv = np.unique(score, return_inverse=True)
+    rng = np.random.default_rng(random_state)
+    n = len(y)
+    aucs = []
+    for _ in range(n_boot):
+        w = np.bincount(rng.integers(0, n, n), minlength=n).astype("float64")
+        auc = _weighted_auc_levels(inv, pos, w)
+        if not np.isnan(auc):
+            aucs.append(auc)
+    lo, hi = np.quantile(aucs, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
+
+
+def _weighted_auc_levels(inv: np.ndarray, pos: np.ndarray, w: np.ndarray) -> float:
+    n_levels = int(inv.max()) + 1
+    wp = np.bincount(inv, weights=w * pos, minlength=n_levels)
+    wn = np.bincount(inv, weights=w * (1.0 - pos), minlength=n_levels)
+    n_pos, n_neg = wp.sum(), wn.sum()
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    below = np.cumsum(wn) - wn
+    return float((wp * (below + 0.5 * wn)).sum() / (n_pos * n_neg))
+
+
+def weighted_auc(y: Any, score: Any, weights: Any) -> float:
+    """ROC AUC with integer-like case weights, as a rank count (the Mann-Whitney statistic; ties count 1/2).
+
+    Equal to ``roc_auc_score`` on the data with each row repeated ``weights`` times; it is what
+    :func:`bootstrap_auc` computes for every resample (fast: the scores are sorted only once).
+    ``nan`` when one class has zero weight.
+    """
+    y = np.asarray(y)
+    score = np.asarray(score, dtype="float64")
+    classes = np.unique(y)
+    pos = (y == classes[-1]).astype("float64") if len(classes) == 2 else (y == 1).astype("float64")
+    _, inv = np.unique(score, return_inverse=True)
+    return _weighted_auc_levels(inv, pos, np.asarray(weights, dtype="float64"))

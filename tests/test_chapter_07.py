@@ -1,0 +1,78 @@
+"""Chapter 07 (KNN, trees, SVM on honest tasks) run by papermill with other cutoffs, horizon and sizes."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from profiling import cleaning, datasets, models
+
+N = 1200
+SEED = 7
+PARAMS = dict(
+    sample_customers=N,
+    random_state=SEED,
+    fit_cutoff="2010-02-15",
+    train_cutoff="2010-05-01",
+    test_cutoff="2010-08-01",
+    horizon_days=60,
+    knn_ks=[1, 5, 25, 75],
+    tree_depths=[1, 2, 3, 5, 8],
+    svm_Cs=[1.0],
+    svm_gammas=[0.01, 0.1],
+    svm_sample=300,
+    n_boot=50,
+    scaling_sizes=[200, 400],
+)
+
+
+def expected_test_task() -> models.Task:
+    """The test task of the same seeded sample, built outside the notebook."""
+    raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
+    rules = [r for r in cleaning.default_rules() if r.name not in ("cancellations", "returns")]
+    tx, _ = cleaning.clean(raw, rules)
+    return models.make_task(tx, PARAMS["test_cutoff"], PARAMS["horizon_days"])
+
+
+def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
+    rec = run_chapter("07_knn_tree_svm.ipynb", **PARAMS)
+    # the parameters reached the tasks
+    assert rec["cutoffs"] == [PARAMS["fit_cutoff"], PARAMS["train_cutoff"], PARAMS["test_cutoff"]]
+    assert rec["horizon_days"] == 60
+    test = expected_test_task()
+    assert rec["n_test"] == len(test) and 0 < rec["n_test"] <= N
+    assert rec["test_positive_share"] == round(float(test.y.mean()), 6)
+    assert rec["n_features"] == len(models.ALL_FEATURES)
+    # the AUCs read back are real rankings: within [0.5, 1] for every learnt model, 0.5 for the majority
+    aucs = rec["test_auc"]
+    assert set(aucs) == set(models.MODEL_NAMES)
+    assert aucs["majority"] == 0.5
+    for name in ["recency rule", "logistic", "knn", "tree", "svm", "gradient boosting"]:
+        assert 0.5 <= aucs[name] <= 1, (name, aucs[name])
+        low, high = rec["test_auc_ci"][name]
+        assert 0 <= low <= aucs[name] <= high <= 1
+    assert rec["best_test_auc"] == max(aucs.values()) and aucs[rec["best_model"]] == rec["best_test_auc"]
+    # the sweeps used the given grids
+    assert rec["knn_best_k"] in PARAMS["knn_ks"]
+    assert rec["tree_best_depth"] in PARAMS["tree_depths"]
+    assert rec["svm_best"]["C"] in PARAMS["svm_Cs"] and rec["svm_best"]["gamma"] in PARAMS["svm_gammas"]
+    # value tiers: two increasing edges; a learnt tier model beats the majority class
+    lo, hi = rec["tier_edges"]
+    assert 0 < lo <= hi
+    assert rec["tier_balanced_accuracy"]["majority"] <= max(rec["tier_balanced_accuracy"].values())
+    # the pitfalls: the leaked label scores (near) perfectly; spend has many distinct 'classes'
+    assert rec["leak_auc"] >= 0.99 and rec["leak_knn_auc"] > aucs["majority"]
+    assert rec["spend_as_classes"] > 3
+    assert 0 <= rec["claims_supported"] <= 7
+    # a different run than the stored full one
+    assert rec["n_test"] != 3299
+
+
+def test_stored_chapter_07_is_the_full_run() -> None:
+    from pathlib import Path
+
+    from profiling.report import read_records
+
+    rec = read_records(Path(__file__).resolve().parent.parent / "notebooks" / "07_knn_tree_svm.ipynb")
+    assert rec["cutoffs"] == ["2010-03-01", "2010-06-01", "2010-09-01"] and rec["horizon_days"] == 90
+    assert pd.Timestamp("2010-09-01") + pd.Timedelta(days=90) <= pd.Timestamp("2010-12-09")
+    assert all(0.5 <= v <= 1 for v in rec["test_auc"].values())
