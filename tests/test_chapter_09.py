@@ -1,0 +1,58 @@
+"""Chapter 9 (precision marketing): the stored results, and a papermill run with a higher cost and a lower margin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from profiling.report import read_records
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+NAME = "09_precision_marketing.ipynb"
+
+#: Arm means from data/README.md.
+README_MEANS = {
+    "Mens E-Mail": (21307, 0.18276, 0.01253, 1.4226),
+    "Womens E-Mail": (21387, 0.15140, 0.00884, 1.0772),
+    "No E-Mail": (21306, 0.10617, 0.00573, 0.6528),
+}
+
+
+@pytest.fixture(scope="module")
+def stored() -> dict:
+    return read_records(NOTEBOOKS / NAME)
+
+
+def test_stored_chapter_meets_the_quality_bar(stored: dict) -> None:
+    # class transformation with gradient boosting, Womens E-Mail vs No E-Mail, target visit, 50/50 split
+    assert stored["uplift_at_k"]["class transformation"] >= 0.066
+    for model, (low, high) in stored["uplift_at_k_ci"].items():
+        assert low < stored["uplift_at_k"][model] < high
+    # the randomization check: a classifier cannot tell the arms apart
+    assert abs(stored["arm_auc"] - 0.5) < 0.02
+    assert stored["max_std_diff"] < 0.1
+    for arm, (n, visit, conversion, spend) in README_MEANS.items():
+        m = stored["arm_means"][arm]
+        assert (m["n"], round(m["visit"], 5), round(m["conversion"], 5), round(m["spend"], 4)) == (n, visit, conversion, spend)
+    # Part 1: the history window ends on the campaign date; the plan covers every customer
+    assert stored["history_window"][1] == "2010-09-01"
+    assert stored["plan_customers"] == stored["n_profiles_now"]
+    assert stored["budget_profits"] == sorted(stored["budget_profits"])
+
+
+def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, stored: dict) -> None:
+    rec = run_chapter(NAME, cost_per_email=0.25, margin=0.2, n_boot=50, cost_per_contact=5.0)
+    # Part 2: the same split and models, so only the decision moves, and in the right direction
+    assert rec["uplift_at_k"] == stored["uplift_at_k"]
+    assert rec["usd_per_visit"] == stored["usd_per_visit"]
+    assert 0 <= rec["recommended_share"] < stored["recommended_share"]
+    assert rec["multi_shares"]["No E-Mail"] > stored["multi_shares"]["No E-Mail"]
+    assert sum(rec["multi_shares"].values()) == pytest.approx(1.0, abs=1e-4)
+    # e-mailing everyone costs 0.25 per customer instead of 0.10 and earns 2/3 of the margin
+    expected_everyone = (stored["everyone_profit_per_customer"] + 0.10) * 0.2 / 0.3 - 0.25
+    assert rec["everyone_profit_per_customer"] == pytest.approx(expected_everyone, abs=1e-4)
+    # Part 1: a dearer contact makes the plan contact fewer segments and earn less for every budget
+    assert set(rec["plan_profitable_segments"]) <= set(stored["plan_profitable_segments"])
+    assert all(new <= old for new, old in zip(rec["budget_profits"], stored["budget_profits"]))
