@@ -103,11 +103,19 @@ def load_online_retail(path: str | Path | None = None) -> pd.DataFrame:
     """The shipped UCI Online Retail II (2009-12-01 to 2010-12-09) in the canonical schema.
 
     ``path`` defaults to ``data_dir() / "online_retail_ii_2009_2010.parquet"``. All 525,461 lines
-    are returned, uncleaned (see :mod:`profiling.cleaning`). The file is only read.
+    are returned, uncleaned (see :mod:`profiling.cleaning`). The file is only read. A Parquet
+    file that already has the canonical columns (e.g. written by ``profiling report``) is read
+    with :func:`load_transactions` instead, ids unchanged.
 
     Example: ``tx = load_online_retail(); tx.shape  # (525461, 8)``
     """
     path = Path(path) if path is not None else data_dir() / "online_retail_ii_2009_2010.parquet"
+    import pyarrow.parquet as pq
+
+    if set(COLUMNS) <= set(pq.read_schema(path).names):
+        # Already canonical (e.g. the validated copy `profiling report` passes to the chapters):
+        # read and validate it as it is, so that ids such as "C-0012" or "007" stay unchanged.
+        return load_transactions(path)
     raw = pd.read_parquet(path)
     renamed = raw.rename(columns={v: k for k, v in ONLINE_RETAIL_COLUMNS.items()})
     out = pd.DataFrame(

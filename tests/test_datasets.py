@@ -506,3 +506,19 @@ def test_make_transactions_options():
 def test_make_transactions_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         make_transactions(**kwargs)
+
+
+def test_load_online_retail_reads_a_canonical_parquet_with_text_ids(tmp_path):
+    """Chapters read `data_path` with load_online_retail; a canonical file keeps its ids as text."""
+    from profiling.datasets import load_online_retail, make_transactions
+
+    tx = make_transactions(n_customers=20, random_state=3)
+    tx["customer_id"] = "C-" + tx["customer_id"].str.zfill(4)
+    path = tmp_path / "canonical.parquet"
+    tx.to_parquet(path)
+    before = path.read_bytes()
+    out = load_online_retail(path)
+    assert path.read_bytes() == before
+    assert list(out.columns) == list(tx.columns)
+    assert set(out["customer_id"].dropna()) == set(tx["customer_id"].dropna())
+    assert out["customer_id"].str.startswith("C-").all()

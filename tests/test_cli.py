@@ -1,0 +1,520 @@
+"""End-to-end tests of the ``profiling`` command line (profiling.cli).
+
+The data: a synthetic shop from ``make_transactions`` written the way another shop would export it
+(other column names, day-first dates, customer ids of another type), the shipped Online Retail II,
+and every bad input of the foundation issue. Commands run in-process through ``main(argv)`` (exit
+code, stderr) and, for the entry point itself, as ``python -m profiling`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from profiling import cli, datasets
+from profiling.cli import build_profile_table, main, parse_columns, parse_param, suggest_columns
+from profiling.report import read_records
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
+DAY_FIRST = "%d/%m/%Y %H:%M"
+#: How the synthetic shop names its columns (canonical -> theirs).
+THEIR_NAMES = {
+    "invoice_id": "Order No",
+    "customer_id": "Client",
+    "item_id": "SKU",
+    "description": "Product Name",
+    "quantity": "Qty",
+    "unit_price": "Unit Cost",
+    "timestamp": "Paid At",
+    "country": "Market",
+}
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden temporary files or folders the command may have left next to --out."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def synthetic(n_customers: int, id_kind: str, random_state: int = 3) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(canonical frame, the same lines as the other shop's export) for a synthetic shop.
+
+    ``id_kind``: "text" = customer ids like "cust-0123" (letters, leading zeros); "float" = ids
+    written as 10123.0 (as spreadsheets export numbers). Dates are day-first text.
+    """
+    tx = datasets.make_transactions(n_customers, n_items=200, start="2021-03-01", end="2022-08-31",
+                                    random_state=random_state, guest_share=0.02)
+    number = pd.to_numeric(tx["customer_id"])
+    if id_kind == "text":
+        tx["customer_id"] = ("cust-" + (number - 10000).astype("Int64").astype("str").str.zfill(4)).astype("str")
+        theirs_id = tx["customer_id"]
+    else:
+        theirs_id = number.astype("float64")
+    export = pd.DataFrame({
+        "Order No": tx["invoice_id"],
+        "Client": theirs_id,
+        "SKU": tx["item_id"],
+        "Product Name": tx["description"],
+        "Qty": tx["quantity"],
+        "Unit Cost": tx["unit_price"],
+        "Paid At": tx["timestamp"].dt.strftime(DAY_FIRST),
+        "Market": tx["country"],
+    })
+    return tx, export
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The synthetic shop's CSV export (text customer ids) and its canonical frame."""
+    folder = tmp_path_factory.mktemp("shop")
+    tx, export = synthetic(250, "text")
+    path = folder / "orders.csv"
+    export.to_csv(path, index=False)
+    return path, tx
+
+
+def flag(mapping: dict[str, str]) -> str:
+    return ",".join(f'{k}="{v}"' for k, v in mapping.items())
+
+
+# -------------------------------------------------------------------------------- small parts
+
+
+def test_parse_columns_flags_and_files(tmp_path):
+    assert parse_columns(['customer_id="Customer ID",timestamp=InvoiceDate']) == {
+        "customer_id": "Customer ID", "timestamp": "InvoiceDate"}
+    assert parse_columns(["customer_id='Kunde, Nr.' , quantity = Menge"]) == {"customer_id": "Kunde, Nr.", "quantity": "Menge"}
+    assert parse_columns(["customer_id=A", "customer_id=B,item_id=C"]) == {"customer_id": "B", "item_id": "C"}
+    assert parse_columns(None) == {}
+    (tmp_path / "map.yml").write_text("# a comment\ncustomer_id: Customer ID\nquantity: 7\n", encoding="utf-8")
+    assert parse_columns([str(tmp_path / "map.yml")]) == {"customer_id": "Customer ID", "quantity": "7"}
+    (tmp_path / "map.json").write_text(json.dumps({"columns": {"item_id": "SKU"}}), encoding="utf-8")
+    assert parse_columns(str(tmp_path / "map.json")) == {"item_id": "SKU"}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("customer_id", "cannot read"),
+    ("customer_id=", "empty column name"),
+    ("missing.yml", "not found"),
+])
+def test_parse_columns_errors(tmp_path, monkeypatch, value, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(cli.CliError, match=message):
+        parse_columns([value])
+
+
+def test_parse_columns_bad_files(tmp_path):
+    (tmp_path / "list.yml").write_text("- a\n- b\n", encoding="utf-8")
+    (tmp_path / "bad.yml").write_text("a: [\n", encoding="utf-8")
+    with pytest.raises(cli.CliError, match="must hold a mapping"):
+        parse_columns([str(tmp_path / "list.yml")])
+    with pytest.raises(cli.CliError, match="not valid YAML"):
+        parse_columns([str(tmp_path / "bad.yml")])
+
+
+def test_parse_param():
+    assert parse_param("sample_customers=500") == ("sample_customers", 500)
+    assert parse_param("k_candidates=[2, 3]") == ("k_candidates", [2, 3])
+    assert parse_param("cutoff=2011-06-01") == ("cutoff", "2011-06-01")  # a date stays text
+    assert parse_param("k=None") == ("k", None)
+    assert parse_param("measure_cost=false") == ("measure_cost", False)
+    assert parse_param("embedder=tfidf") == ("embedder", "tfidf")
+    with pytest.raises(cli.CliError, match="name=value"):
+        parse_param("sample_customers")
+
+
+def test_suggest_columns_on_known_exports():
+    header = pd.read_parquet(SHIPPED).columns.tolist()
+    assert suggest_columns(header) == datasets.ONLINE_RETAIL_COLUMNS
+    assert suggest_columns(list(THEIR_NAMES.values())) == THEIR_NAMES
+    other = ["user", "order_id", "product_id", "title", "units", "price_each", "created_at", "ship_country"]
+    assert suggest_columns(other) == dict(zip(datasets.COLUMNS, other))
+    camel = suggest_columns(["CustomerID", "InvoiceNo", "StockCode", "UnitPrice", "InvoiceDate", "Quantity"])
+    assert camel == {"customer_id": "CustomerID", "invoice_id": "InvoiceNo", "item_id": "StockCode",
+                     "quantity": "Quantity", "unit_price": "UnitPrice", "timestamp": "InvoiceDate"}
+    # each column used once, nothing forced: unrelated names stay unmapped
+    assert suggest_columns(["foo", "bar", "Customer ID (hashed)"]) == {"customer_id": "Customer ID (hashed)"}
+
+
+def test_columns_command_prints_usable_yaml(shop, tmp_path, capsys):
+    path, _ = shop
+    assert main(["columns", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "'Paid At'" in out and "timestamp" in out
+    assert yaml.safe_load(out) == THEIR_NAMES  # the notes are comments: the output is the mapping
+    (tmp_path / "columns.yml").write_text(out, encoding="utf-8")
+    assert parse_columns([str(tmp_path / "columns.yml")]) == THEIR_NAMES
+
+
+def test_columns_command_reports_missing_required(tmp_path, capsys):
+    path = tmp_path / "sales.csv"
+    path.write_text("who,when,Total\na,2021-01-01,3.5\n", encoding="utf-8")
+    assert main(["columns", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "REQUIRED but not found: invoice_id" in out
+    assert "'Total' looks like a line total" in out
+
+
+def test_columns_command_bad_file(tmp_path, capsys):
+    assert main(["columns", str(tmp_path / "nope.csv")]) == 1
+    assert "nope.csv: file not found" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------- profiles
+
+
+def test_profiles_on_another_shops_export(shop, tmp_path):
+    """Other names, day-first dates, text ids with leading zeros: the table equals chapter 06's steps
+    applied to the canonical frame the export was made from."""
+    path, tx = shop
+    before = sha256(path)
+    out = tmp_path / "profiles.parquet"
+    result = subprocess.run(
+        [sys.executable, "-m", "profiling", "profiles", "--data", str(path), "--columns", flag(THEIR_NAMES),
+         "--timestamp-format", DAY_FIRST, "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "valid: " in result.stderr and "wrote " in result.stderr  # progress lines
+    assert sha256(path) == before
+    assert leftovers(tmp_path) == []
+    table = pd.read_parquet(out)
+    expected = build_profile_table(tx)
+    pd.testing.assert_frame_equal(table, expected)
+    assert table.index.str.fullmatch(r"cust-\d{4}").all()  # ids kept as text, zeros and all
+    assert table.index.nunique() == len(table) == tx.loc[tx["quantity"] > 0, "customer_id"].nunique()
+
+
+def test_profiles_quiet_csv_cutoff_and_force(shop, tmp_path, capsys):
+    path, tx = shop
+    out = tmp_path / "profiles.csv"
+    args = ["profiles", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+            "--cutoff", "2022-06-01", "--k", "3", "--out", str(out), "--quiet"]
+    assert main(args) == 0
+    assert capsys.readouterr().err == ""  # --quiet: nothing on stderr
+    table = pd.read_csv(out, index_col="customer_id")
+    assert table["persona"].nunique() == 3
+    assert set(table.index) == set(tx.loc[(tx["timestamp"] < "2022-06-01") & (tx["quantity"] > 0), "customer_id"].dropna())
+    # an existing --out is refused without --force, and left as it was
+    out.write_text("mine", encoding="utf-8")
+    assert main(args) == 2
+    assert "already exists. Pass --force" in capsys.readouterr().err
+    assert out.read_text(encoding="utf-8") == "mine"
+    assert main([*args, "--force"]) == 0
+    assert len(pd.read_csv(out)) == len(table)
+    assert leftovers(tmp_path) == []
+
+
+def test_profiles_on_shipped_data_match_chapter_06(tmp_path, capsys):
+    """The shipped data through the command give chapter 06's stored results (cutoff 2010-12-01)."""
+    out = tmp_path / "profiles.parquet"
+    assert main(["profiles", "--data", str(SHIPPED), "--columns", flag(datasets.ONLINE_RETAIL_COLUMNS),
+                 "--cutoff", "2010-12-01", "--out", str(out)]) == 0
+    table = pd.read_parquet(out)
+    rec = read_records(ROOT / "notebooks" / "06_tags_and_segments.ipynb")
+    assert len(table) == rec["n_profiles"]
+    sizes = table["persona"].value_counts().sort_index().tolist()
+    assert sizes == rec["persona_sizes"]
+    assert table.groupby("persona")["persona_name"].first().tolist() == rec["persona_names"]
+    assert {k: v for k, v in table["rfm_segment"].astype(str).value_counts().items()} == {
+        k: v for k, v in rec["segment_counts"].items() if v}
+    assert table["lifecycle"].astype(str).value_counts().to_dict() == rec["lifecycle_counts"]
+    stored = ROOT / "notebooks" / "profiles.parquet"  # written by the last run of chapter 06 (not in git)
+    if stored.is_file():
+        pd.testing.assert_frame_equal(table, pd.read_parquet(stored))
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--cutoff", "2001-01-01"], 2, "starts on 2021-03-01"),
+    (["--cutoff", "someday"], 2, "not a date"),
+    (["--out", "profiles.txt"], 2, "end the name in .parquet"),
+])
+def test_profiles_option_errors(shop, tmp_path, capsys, args, code, message):
+    path, _ = shop
+    base = {"--out": str(tmp_path / "p.parquet")}
+    for i in range(0, len(args), 2):
+        base[args[i]] = args[i + 1] if args[i] != "--out" else str(tmp_path / args[i + 1])
+    argv = ["profiles", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST]
+    for k, v in base.items():
+        argv += [k, v]
+    assert main(argv) == code
+    assert message in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_out_that_is_the_input_is_refused(shop, tmp_path, capsys):
+    path, _ = shop
+    copy = tmp_path / "orders.csv"
+    copy.write_bytes(path.read_bytes())
+    before = sha256(copy)
+    for command, out in (("profiles", copy), ("report", tmp_path)):
+        assert main([command, "--data", str(copy), "--out", str(out), "--force"]) == 2
+        assert "the input is never overwritten" in capsys.readouterr().err
+    assert sha256(copy) == before
+
+
+# ------------------------------------------------------------------------------- bad inputs
+
+GOOD_CSV = (
+    "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n"
+    "489434,85048,GLASS BALL,12,2009-12-01 07:45:00,6.95,13085.0,United Kingdom\n"
+    "489435,POST,POSTAGE,1,2009-12-01 09:06:00,18.0,,France\n"
+)
+RETAIL = flag(datasets.ONLINE_RETAIL_COLUMNS)
+
+
+def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str], list[str]]]:
+    """name -> (file, extra arguments, fragments the error must contain: file, column, problem)."""
+    def write(name: str, data: bytes | str) -> Path:
+        path = tmp / name
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        return path
+
+    frame = pd.read_csv(pd.io.common.StringIO(GOOD_CSV), dtype=str)
+    cases = {
+        "missing file": (tmp / "nope.csv", [], ["nope.csv: file not found"]),
+        "empty file": (write("empty.csv", b""), [], ["empty.csv: the file is empty"]),
+        "header only": (write("header.csv", GOOD_CSV.splitlines()[0] + "\n"), ["--columns", RETAIL],
+                        ["header.csv: the file has a header but no data rows"]),
+        "binary bytes": (write("random.csv", np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8).tobytes()),
+                         [], ["random.csv: this is not a text table"]),
+        "required column missing": (write("nodate.csv", frame.drop(columns="InvoiceDate").to_csv(index=False)),
+                                    ["--columns", 'customer_id="Customer ID",invoice_id=Invoice,item_id=StockCode'],
+                                    ["nodate.csv", "['quantity', 'unit_price', 'timestamp'] not found", "Columns found"]),
+        "mapping names an absent column": (write("orders1.csv", GOOD_CSV), ["--columns", RETAIL.replace("Customer ID", "CustomerID")],
+                                           ["orders1.csv", "'customer_id' -> 'CustomerID'", "Columns found"]),
+        "duplicate column names": (write("dup.csv", GOOD_CSV.replace("Country", "Quantity")), ["--columns", RETAIL],
+                                   ["dup.csv: duplicate column name(s) ['Quantity']"]),
+        "unparseable timestamp": (write("dates.csv", GOOD_CSV + "489436,85048,GLASS BALL,1,not a date,6.95,13085,United Kingdom\n"),
+                                  ["--columns", RETAIL], ["dates.csv: column 'timestamp' (your column 'InvoiceDate')", "'not a date'",
+                                                          "--timestamp-format"]),
+        "non-numeric quantity": (write("qty.csv", frame.assign(Quantity=["12", "twelve"]).to_csv(index=False)), ["--columns", RETAIL],
+                                 ["qty.csv: column 'quantity' (your column 'Quantity')", "'twelve'"]),
+        "non-numeric price": (write("price.csv", frame.assign(Price=["6.95", "£18.00"]).to_csv(index=False)), ["--columns", RETAIL],
+                              ["price.csv: column 'unit_price' (your column 'Price')", "'£18.00'"]),
+        "non-UTF-8 without encoding": (write("latin.csv", GOOD_CSV.replace("GLASS BALL", "BALL £5").encode("latin-1")),
+                                       ["--columns", RETAIL], ["latin.csv: the text is not valid UTF-8", "--encoding"]),
+        "no customer ids at all": (write("guests.csv", GOOD_CSV.replace("13085.0", "")), ["--columns", RETAIL],
+                                   ["guests.csv: column 'customer_id' (your column 'Customer ID'): every value is missing"]),
+    }
+    return cases
+
+
+BAD = ["missing file", "empty file", "header only", "binary bytes", "required column missing",
+       "mapping names an absent column", "duplicate column names", "unparseable timestamp", "non-numeric quantity",
+       "non-numeric price", "non-UTF-8 without encoding", "no customer ids at all"]
+
+
+def test_bad_input_list_is_complete(tmp_path):
+    assert sorted(_bad_inputs(tmp_path)) == sorted(BAD)
+
+
+@pytest.mark.parametrize("command", ["profiles", "report"])
+@pytest.mark.parametrize("case", BAD)
+def test_bad_input_refused_before_anything_runs(tmp_path, capsys, command, case):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    path, extra, fragments = _bad_inputs(inputs)[case]
+    before = sha256(path) if path.exists() else None
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    out = outdir / ("profiles.parquet" if command == "profiles" else "report")
+    code = main([command, "--data", str(path), *extra, "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert err.startswith("profiling: error: ")
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+    assert (sha256(path) if path.exists() else None) == before  # the input is never written
+    assert list(outdir.iterdir()) == []  # no output, no temporary leftovers
+
+
+def test_bad_input_exit_code_through_python_m(tmp_path):
+    path = tmp_path / "dates.csv"
+    path.write_text(GOOD_CSV.replace("2009-12-01 09:06:00", "32/13/2009"), encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "profiling", "profiles", "--data", str(path), "--columns", RETAIL,
+                             "--out", str(tmp_path / "p.parquet")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert "dates.csv: column 'timestamp' (your column 'InvoiceDate')" in result.stderr
+    assert "'32/13/2009'" in result.stderr
+    assert not (tmp_path / "p.parquet").exists() and leftovers(tmp_path) == []
+
+
+def test_help_and_version():
+    result = subprocess.run([sys.executable, "-m", "profiling", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "profiles" in result.stdout and "Exit codes" in result.stdout
+    assert main(["--version"]) == 0
+    assert main(["report"]) == 2  # --data and --out are required
+
+
+# ------------------------------------------------------------------------------- report
+
+def test_report_end_to_end(tmp_path):
+    """Chapters 03, 04 and 05 on a small export without product descriptions: 05 is skipped with a
+    note, 03 and 04 run on the injected data, and the folder holds everything index.html links."""
+    _, export = synthetic(200, "text", random_state=11)
+    path = tmp_path / "shop.csv"
+    export.drop(columns=["Product Name"]).to_csv(path, index=False)
+    before = sha256(path)
+    mapping = {k: v for k, v in THEIR_NAMES.items() if k != "description"}
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "profiling", "report", "--data", str(path), "--columns", flag(mapping),
+         "--timestamp-format", DAY_FIRST, "--chapters", "5,03,04", "--param", "horizon_days=60", "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "chapter 03 (1/2)" in result.stderr and "chapter 04 done in" in result.stderr
+    assert "skip chapter 05" in result.stderr
+    assert sha256(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report", "shop.csv"]  # no temporary folder left
+
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    tx = datasets.load_transactions(path, columns=mapping, timestamp_format=DAY_FIRST)
+    assert run["data"]["summary"]["rows"] == len(tx)
+    assert run["data"]["summary"]["customers"] == tx["customer_id"].nunique()
+    status = {c["chapter"]: c["status"] for c in run["chapters"]}
+    assert status == {"03": "ran", "04": "ran", "05": "skipped"}
+    # the chapters' dates of the shipped data (2010-09-01 in 03 and 04) keep their distance to the end of the data
+    shift = tx["timestamp"].max().normalize() + pd.Timedelta(days=1) - cli.SHIPPED_END
+    assert run["date_shift_days"] == shift.days
+    moved = f"{pd.Timestamp('2010-09-01') + shift:%Y-%m-%d}"
+    params = {c["chapter"]: c.get("parameters", {}) for c in run["chapters"]}
+    assert params["03"]["split_date"] == moved and "cutoff" not in params["03"]  # 03's cutoff default is None
+    assert params["04"]["cutoff"] == moved and params["04"]["horizon_days"] == 60
+
+    for name in ["03_clean_and_fuse", "04_features"]:
+        assert (out / "chapters" / f"{name}.ipynb").is_file()
+        page = (out / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        assert "../transactions.parquet" in page  # the injected parameters are shown
+        if (out / "static" / "mathjax" / "tex-mml-chtml.js").is_file():
+            assert "cdnjs" not in page and "../static/mathjax/tex-mml-chtml.js" in page
+    rec03 = read_records(out / "chapters" / "03_clean_and_fuse.ipynb")
+    assert rec03["rows_in"] == len(tx) and rec03["customers_in"] == tx["customer_id"].nunique()
+    rec04 = read_records(out / "chapters" / "04_features.ipynb")
+    assert rec04["cutoff"] == moved  # a date inside this data, not the shipped default
+    assert rec04["n_lines_before_cutoff"] > 0
+
+    profiles = pd.read_parquet(out / "profiles.parquet")
+    pd.testing.assert_frame_equal(profiles, build_profile_table(tx))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "shop.csv" in index and f"{len(tx):,}" in index
+    assert "Chapter 05 was skipped" in index and "description" in index
+    assert "chapters/04_features.html" in index and "profiles.parquet" in index
+    assert "pandas" in index and "horizon_days=60" in index and f"moved by {shift.days:,} days" in index
+    assert "http://" not in index and "https://" not in index
+
+
+def test_default_chapters():
+    available = cli.discover_chapters(ROOT / "notebooks")
+    infos = {n: cli._chapter_info(p) for n, p in available.items()}
+    assert cli._select(None, available, infos) == [n for n in cli.DEFAULT_CHAPTERS if n in available]
+    assert {"03", "04", "06"} <= set(cli._select(None, available, infos))
+    assert cli._select("all", available, infos)[0] == "01"
+    assert cli._select("6, 3,03", available, infos) == ["03", "06"]
+
+
+def test_shipped_period_constants():
+    tx = datasets.load_online_retail()
+    assert tx["timestamp"].min().normalize() == cli.SHIPPED_FIRST
+    assert tx["timestamp"].max().normalize() + pd.Timedelta(days=1) == cli.SHIPPED_END
+
+
+def test_chapter_dates_follow_the_data():
+    info = {"params": {"data_path": "None", "cutoff": '"2010-09-01"', "fit_cutoff": '"2010-03-01"',
+                       "panel_start": "'2010-01-01'", "profile_cutoff": '"2010-12-01"', "k": "4",
+                       "label": '"2010-09-01 is a date"', "other": '"2019-01-01"'}}
+    first = pd.Timestamp("2022-01-01")
+    shift = pd.Timestamp("2023-01-01") - cli.SHIPPED_END
+    params, reason = cli._chapter_params(info, {}, None, shift, first)
+    assert params == {"data_path": "../transactions.parquet", "cutoff": "2022-09-23", "fit_cutoff": "2022-03-23",
+                      "panel_start": "2022-01-23", "profile_cutoff": "2022-12-23"}
+    assert reason is None
+    # --cutoff sets the profile dates, --param wins over everything
+    params, _ = cli._chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
+    assert params["cutoff"] == params["profile_cutoff"] == "2022-10-01" and params["fit_cutoff"] == "2022-05-01"
+    # data too short for the chapter's dates: it is skipped with the reason
+    params, reason = cli._chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
+    assert "fit_cutoff 2010-03-01 -> 2022-03-23" in reason and "panel_start" in reason and "--param" in reason
+
+
+# ------------------------------------------------- failures and --force, on tiny stand-in chapters
+
+
+def _tiny_chapters(folder: Path, fail: bool) -> Path:
+    """A chapters folder with one quick notebook that reads the data (and fails in cell 4 if asked)."""
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    params = nbformat.v4.new_code_cell("data_path = None  # the data\nsample_customers = None")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 7. A stand-in chapter"),
+        params,
+        nbformat.v4.new_code_cell("import pandas as pd\ntx = pd.read_parquet(data_path)\nprint(len(tx))"),
+        nbformat.v4.new_code_cell("# the failing cell\nraise ValueError('boom: no such segment')" if fail else "print('ok')"),
+    ]
+    nbformat.write(nb, folder / "07_standin.ipynb")
+    return folder
+
+
+def test_failing_chapter_keeps_existing_out(shop, tmp_path, capsys):
+    path, _ = shop
+    chapters = _tiny_chapters(tmp_path / "nb", fail=True)
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "keep.txt").write_text("an earlier report", encoding="utf-8")
+    code = main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(chapters), "--out", str(out), "--force", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "chapter 07 (07_standin.ipynb" in err and "failed in cell 4 of 4" in err
+    assert "ValueError: boom: no such segment" in err and "the failing cell" not in err.split("starting")[0]
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]  # the existing folder is untouched
+    assert leftovers(tmp_path) == []
+
+
+def test_force_replaces_a_finished_report(shop, tmp_path, capsys):
+    path, _ = shop
+    chapters = _tiny_chapters(tmp_path / "nb", fail=False)
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "old.txt").write_text("old", encoding="utf-8")
+    argv = ["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+            "--notebooks", str(chapters), "--out", str(out), "--param", "sample_customers=50"]
+    assert main(argv) == 2  # exists, no --force
+    assert "already exists" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    assert "chapter 07 (1/1)" in capsys.readouterr().err
+    assert not (out / "old.txt").exists() and (out / "index.html").is_file()
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["chapters"][0]["parameters"] == {"data_path": "../transactions.parquet", "sample_customers": 50}
+    assert run["profiles"]["rows"] == len(pd.read_parquet(out / "profiles.parquet")) <= 50  # the sample, as chapter 06
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--chapters", "99"], "no chapter '99'"),
+    (["--param", "no_such_knob=1"], "no chosen chapter (07) has this parameter"),
+    (["--param", "data_path=x.csv"], "set by the command (use --data)"),
+])
+def test_report_option_errors(shop, tmp_path, capsys, extra, message):
+    path, _ = shop
+    chapters = _tiny_chapters(tmp_path / "nb", fail=False)
+    code = main(["report", "--data", str(path), "--notebooks", str(chapters), "--out", str(tmp_path / "r"), *extra])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r").exists() and leftovers(tmp_path) == []
