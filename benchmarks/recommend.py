@@ -1,0 +1,107 @@
+"""Benchmark of profiling.recommend on Online Retail II (prints figures; not a test).
+
+Run from the repository root:
+
+    .venv/bin/python benchmarks/recommend.py [--cutoff 2010-09-01] [--k 10] [--repeats 3]
+
+For every recommender of chapter 8 (with the parameters the chapter chose at its validation
+cutoff, plus ALS at implicit's defaults), prints the time to ``fit`` on all purchases before the
+cutoff and the time to ``recommend`` top-k lists for **all** customers seen in training (not only
+the evaluated ones), as the best of ``--repeats`` runs, plus the lists per second. Everything runs
+on one BLAS/OpenMP thread, as in the chapter. The content recommender reads the item vectors from
+the embedding cache (or computes them once, which is not timed). Timings depend on the machine and
+on what else runs on it; run it on an otherwise idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cutoff", default="2010-09-01")
+    parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--embedder", default="minilm", choices=["minilm", "tfidf"])
+    args = parser.parse_args()
+
+    warnings.filterwarnings("ignore", message=".*(OpenBLAS|threadpool|BLAS).*")
+    import numpy as np
+    import pandas as pd
+    from threadpoolctl import threadpool_limits
+
+    from profiling import cleaning, datasets, embeddings, features, recommend, segments
+
+    threadpool_limits(1)
+    started = time.perf_counter()
+    clean_tx, _ = cleaning.clean(datasets.load_online_retail())
+    interactions = recommend.purchases(clean_tx)
+    train = interactions[interactions["timestamp"] < pd.Timestamp(args.cutoff)].reset_index(drop=True)
+    train.attrs = {"cutoff": pd.Timestamp(args.cutoff)}
+    texts = sorted(clean_tx["description"].dropna().unique())
+    vectors = pd.DataFrame(embeddings.make_embedder(args.embedder).fit_embed(texts), index=texts)
+    prepared = time.perf_counter() - started
+
+    def rfm_segment_of(tx):
+        f = features.customer_features(tx, cutoff=tx.attrs["cutoff"])
+        return segments.rfm_segment(segments.rfm_scores(f))
+
+    makers = {
+        "popularity": lambda: recommend.Popularity(),
+        "recent popularity (30 d)": lambda: recommend.Popularity(window_days=30),
+        "segment popularity (RFM)": lambda: recommend.SegmentPopularity(segments=rfm_segment_of),
+        "repeat purchase": lambda: recommend.RepeatPurchase(),
+        "repeat + trend": lambda: recommend.RepeatPurchase(half_life_days=180, boost_power=0.5),
+        "user-KNN (100)": lambda: recommend.UserKNN(n_neighbors=100),
+        "item-KNN (200)": lambda: recommend.ItemKNN(n_neighbors=200),
+        f"content ({args.embedder})": lambda: recommend.ContentBased(item_vectors=vectors, half_life_days=90),
+        "ALS (implicit defaults)": lambda: recommend.ALS(random_state=42),
+        "ALS (64 factors, reg 0.1)": lambda: recommend.ALS(factors=64, regularization=0.1, random_state=42),
+    }
+    print(f"python {platform.python_version()}, {platform.machine()}, one BLAS thread")
+    print(f"data: {len(train):,} purchase lines before {args.cutoff}, prepared in {prepared:.1f} s (load, clean, item vectors)")
+    customers = None
+    rows = []
+    fitted = {}
+    for name, make in makers.items():
+        fit_s, rec_s = [], []
+        for _ in range(args.repeats):
+            rec = make()
+            t0 = time.perf_counter()
+            rec.fit(train)
+            fit_s.append(time.perf_counter() - t0)
+            customers = rec.customers_
+            t0 = time.perf_counter()
+            out = rec.recommend(customers, k=args.k)
+            rec_s.append(time.perf_counter() - t0)
+        fitted[name] = rec
+        rows.append((name, min(fit_s), min(rec_s), len(out)))
+    hybrid_parts = ["repeat + trend", "segment popularity (RFM)", "user-KNN (100)", f"content ({args.embedder})", "ALS (64 factors, reg 0.1)"]
+    weights = dict(zip(hybrid_parts, [1.0, 0.05, 0.2, 0.2, 0.05]))
+    rec_s = []
+    for _ in range(args.repeats):
+        hybrid = recommend.Hybrid({n: fitted[n] for n in hybrid_parts}, weights, prefit=True).fit(train)
+        t0 = time.perf_counter()
+        out = hybrid.recommend(customers, k=args.k)
+        rec_s.append(time.perf_counter() - t0)
+    rows.append(("hybrid (5 prefit components)", float("nan"), min(rec_s), len(out)))
+
+    n = len(customers)
+    print(f"recommend: top-{args.k} for all {n:,} training customers; best of {args.repeats} runs\n")
+    print(f"{'recommender':32s} {'fit (s)':>8s} {'recommend (s)':>14s} {'lists/s':>9s}")
+    for name, fit_time, rec_time, _ in rows:
+        fit_text = "prefit" if np.isnan(fit_time) else f"{fit_time:8.2f}"
+        print(f"{name:32s} {fit_text:>8s} {rec_time:14.2f} {n / rec_time:9,.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

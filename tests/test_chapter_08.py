@@ -1,0 +1,95 @@
+"""Chapter 8 (personalized recommendation) run by papermill with k=5, a 60-day window, a sample and TF-IDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from profiling import cleaning, datasets, recommend
+from profiling.report import read_records
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+N = 800
+SEED = 11
+K = 5
+HORIZON = 60
+CUTOFF = "2010-09-01"
+GRIDS = {
+    "repeat + trend": {"half_life_days": [None], "boost_power": [0.0, 0.5]},
+    "recent popularity": {"window_days": [30]},
+    "user-KNN": {"n_neighbors": [20, 50]},
+    "item-KNN": {"n_neighbors": [50]},
+    "content": {"half_life_days": [None]},
+    "ALS": {"factors": [16], "regularization": [0.1]},
+}
+BLEND_GRID = [0.0, 0.2, 1.0]
+
+
+def expected_splits() -> tuple[recommend.Split, recommend.Split]:
+    """The validation and test splits of the same seeded sample, computed here independently of the notebook."""
+    raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
+    clean_tx, _ = cleaning.clean(raw)
+    interactions = recommend.purchases(clean_tx)
+    test_cut = pd.Timestamp(CUTOFF)
+    validation = recommend.time_split(interactions, test_cut - pd.Timedelta(days=HORIZON), HORIZON)
+    return validation, recommend.time_split(interactions, test_cut, HORIZON)
+
+
+def test_chapter_08_with_k5_and_a_60_day_window(run_chapter) -> None:
+    rec = run_chapter(
+        "08_recommendation.ipynb",
+        sample_customers=N,
+        random_state=SEED,
+        k=K,
+        horizon_days=HORIZON,
+        embedder="tfidf",
+        n_boot=200,
+        grids=GRIDS,
+        blend_grid=BLEND_GRID,
+    )
+    validation, test = expected_splits()
+    assert rec["k"] == K and rec["horizon_days"] == HORIZON
+    assert rec["test_cutoff"] == CUTOFF and rec["validation_cutoff"] == "2010-07-03"
+    assert rec["validation_customers"] == len(validation.customers) <= N
+    assert rec["test_customers"] == len(test.customers) <= N
+    assert rec["test_truth_pairs"] == len(test.truth)
+    assert rec["test_new_share"] == round(float(test.truth["new"].mean()), 4)
+    assert rec["embedding_dim"] == 256                                # TF-IDF + SVD, not MiniLM's 384
+
+    # hyperparameters come from the given grids, blend weights from the given blend grid
+    for name, grid in GRIDS.items():
+        for param, value in rec["chosen_parameters"][name].items():
+            assert value in grid[param]
+    weights = rec["blend_weights"]
+    assert set(weights.values()) <= set(BLEND_GRID) and max(weights.values()) == 1.0
+
+    # every method, both views, sane metrics
+    metrics = rec["metrics"]
+    methods = {key.split("|")[1] for key in metrics}
+    assert methods == {"popularity", "recent popularity", "segment popularity", "repeat purchase", "repeat + trend",
+                       "user-KNN", "item-KNN", "content", "ALS (implicit defaults)", "ALS", "hybrid"}
+    assert {key.split("|")[0] for key in metrics} == {"all", "new"}
+    for key, m in metrics.items():
+        assert 0 <= m["precision"] <= 1 and 0 <= m["recall"] <= 1 and 0 <= m["map"] <= 1
+        assert m["ndcg"] <= m["hit"] + 1e-9 <= 1 + 1e-9, key
+        assert 0 < m["coverage"] <= 1 and m["novelty"] >= 0
+    # repeat purchase has nothing new to offer: on new items it is popularity
+    assert metrics["new|repeat purchase"] == metrics["new|popularity"]
+    assert metrics["all|repeat purchase"]["ndcg"] > metrics["all|popularity"]["ndcg"]
+
+    best = rec["best_method"]
+    assert best in methods and best not in ("repeat purchase", "popularity")
+    ratio = metrics[f"all|{best}"]["ndcg"] / metrics["all|repeat purchase"]["ndcg"]
+    assert abs(rec["best_vs_repeat"]["ratio"] - ratio) < 1e-3
+    assert rec["best_vs_repeat"]["low"] <= rec["best_vs_repeat"]["ratio"] <= rec["best_vs_repeat"]["high"]
+    assert rec["quality_bar_met"] == (rec["best_vs_repeat"]["ratio"] >= 1.15 and rec["best_vs_popularity"]["ratio"] >= 3)
+    assert rec["random_split_ndcg"] > rec["time_split_ndcg"]           # the pitfall shows up on the sample too
+    assert len(rec["card_customers"]) == 2 and set(rec["card_customers"]) <= set(test.customers)
+    assert all(0 <= h <= 2 * K for h in rec["card_hits"].values())
+
+    # the parameters changed the results: the stored full run has other customers and k
+    stored = read_records(NOTEBOOKS / "08_recommendation.ipynb")
+    assert stored["k"] == 10 and stored["horizon_days"] == 30
+    assert stored["test_customers"] > rec["test_customers"]

@@ -1,0 +1,478 @@
+"""Unit tests for profiling.recommend: every recommender on a tiny hand-made matrix, metrics by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from profiling import interests, recommend
+
+DAY0 = pd.Timestamp("2010-01-01")
+CUTOFF = DAY0 + pd.Timedelta(days=10)
+
+
+def frame(rows: list[tuple[str, str, str, int]], quantity: int = 1, price: float = 1.0) -> pd.DataFrame:
+    """Interactions from (customer, item, invoice, day) tuples."""
+    out = pd.DataFrame(rows, columns=["customer_id", "item", "invoice_id", "day"])
+    out["timestamp"] = DAY0 + pd.to_timedelta(out.pop("day"), unit="D")
+    out["quantity"] = quantity
+    out["unit_price"] = price
+    out["description"] = out["item"]
+    out = out.astype({"customer_id": "str", "item": "str", "invoice_id": "str", "description": "str"})
+    out["timestamp"] = out["timestamp"].astype("datetime64[us]")
+    return out
+
+
+#: The hand-made matrix.   x  y  z  w   (buyers: x 3, y 2, z 2, w 1 -> catalogue order x, y, z, w)
+#:                      a  2  1  .  .   (x in two orders)
+#:                      b  1  .  1  .
+#:                      c  .  1  1  1
+#:                      d  1  .  .  .
+ROWS = [
+    ("a", "x", "1", 1), ("a", "y", "1", 1), ("a", "x", "2", 5),
+    ("b", "x", "3", 2), ("b", "z", "3", 2),
+    ("c", "y", "4", 3), ("c", "z", "5", 6), ("c", "w", "5", 6),
+    ("d", "x", "6", 7),
+]
+
+
+@pytest.fixture
+def train() -> pd.DataFrame:
+    out = frame(ROWS)
+    out.attrs = {"cutoff": CUTOFF}
+    return out
+
+
+def items_of(recs: pd.DataFrame, customer: str) -> list[str]:
+    part = recs[recs["customer_id"] == customer].sort_values("rank")
+    return part["item"].tolist()
+
+
+def scores_of(recs: pd.DataFrame, customer: str) -> list[float]:
+    return recs[recs["customer_id"] == customer].sort_values("rank")["score"].round(6).tolist()
+
+
+# ------------------------------------------------------------------------------------------------
+# Data and split
+# ------------------------------------------------------------------------------------------------
+
+
+def test_purchases_keeps_real_purchases_and_adds_item() -> None:
+    tx = frame([("a", "x", "1", 1), ("b", "y", "2", 2), ("c", "z", "3", 3)])
+    tx["customer_id"] = pd.array(["a", None, "c"], dtype="str")
+    tx.loc[2, "quantity"] = -1
+    out = recommend.purchases(tx, item_col="description")
+    assert out["customer_id"].tolist() == ["a"]
+    assert out["item"].tolist() == ["x"]
+
+
+def test_purchases_refuses_missing_columns() -> None:
+    with pytest.raises(ValueError, match="unit_price"):
+        recommend.purchases(pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"], "quantity": [1],
+                                          "timestamp": [DAY0], "description": ["x"]}))
+    with pytest.raises(TypeError):
+        recommend.purchases([1, 2])
+
+
+def test_time_split_by_hand() -> None:
+    data = frame(ROWS + [("a", "z", "7", 11), ("a", "x", "7", 11), ("b", "x", "8", 12), ("e", "x", "9", 12), ("c", "w", "10", 45)])
+    split = recommend.time_split(data, CUTOFF, horizon_days=30)
+    assert split.train["timestamp"].max() < CUTOFF
+    assert split.train.attrs["cutoff"] == CUTOFF
+    assert list(split.customers) == ["a", "b"]            # e has no history, c buys after the horizon
+    truth = split.truth.set_index(["customer_id", "item"])["new"].to_dict()
+    assert truth == {("a", "x"): False, ("a", "z"): True, ("b", "x"): False}
+
+
+@pytest.mark.parametrize("cutoff, horizon, message", [
+    ("not a date", 30, "not a date"), ("2009-01-01", 30, "inside the data"), (CUTOFF, 0, "positive integer"),
+])
+def test_time_split_refuses_bad_arguments(cutoff, horizon, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        recommend.time_split(frame(ROWS + [("a", "z", "7", 11)]), cutoff, horizon_days=horizon)
+
+
+def test_fit_refuses_bad_interactions(train) -> None:
+    with pytest.raises(ValueError, match="lack column"):
+        recommend.Popularity().fit(train.drop(columns="item"))
+    with pytest.raises(ValueError, match="empty"):
+        recommend.Popularity().fit(train.iloc[:0])
+    with pytest.raises(TypeError):
+        recommend.Popularity().fit("interactions.csv")
+    late = train.copy()
+    late.attrs = {"cutoff": DAY0 + pd.Timedelta(days=3)}    # rows after the declared cutoff: leakage
+    with pytest.raises(ValueError, match="leak"):
+        recommend.RepeatPurchase().fit(late)
+
+
+# ------------------------------------------------------------------------------------------------
+# Each recommender on the hand-made matrix
+# ------------------------------------------------------------------------------------------------
+
+
+def test_catalogue_order_is_popularity_then_name(train) -> None:
+    rec = recommend.Popularity().fit(train)
+    assert list(rec.items_) == ["x", "y", "z", "w"]
+    assert rec.buyers_.tolist() == [3, 2, 2, 1]
+    assert list(rec.customers_) == ["a", "b", "c", "d"]
+    assert rec.baskets_.toarray().tolist() == [[2, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 1], [1, 0, 0, 0]]
+
+
+def test_popularity(train) -> None:
+    recs = recommend.Popularity().fit(train).recommend(["a", "unknown"], k=4)
+    assert list(recs.columns) == list(recommend.RECOMMENDATION_COLUMNS)
+    assert items_of(recs, "a") == items_of(recs, "unknown") == ["x", "y", "z", "w"]
+    assert scores_of(recs, "a") == [3, 2, 2, 1]
+    assert recs["rank"].tolist() == [1, 2, 3, 4, 1, 2, 3, 4]
+
+
+def test_recent_popularity(train) -> None:
+    # last 5 days before the cutoff (day >= 5): a-x, c-z, c-w, d-x
+    recs = recommend.Popularity(window_days=5).fit(train).recommend(["a"], k=4)
+    assert items_of(recs, "a") == ["x", "z", "w", "y"]
+    assert scores_of(recs, "a") == [2, 1, 1, 0]
+
+
+def test_segment_popularity(train) -> None:
+    seg = pd.Series({"a": "S1", "c": "S1", "b": "S2", "d": "S2", "e": "S2"})
+    rec = recommend.SegmentPopularity(segments=seg).fit(train)
+    recs = rec.recommend(["a", "b", "e", "f"], k=4)
+    assert items_of(recs, "a") == ["y", "x", "z", "w"]    # S1 (a, c): y 2, x 1, z 1, w 1
+    assert items_of(recs, "b") == ["x", "z", "y", "w"]    # S2 (b, d): x 2, z 1
+    assert items_of(recs, "e") == items_of(recs, "b")     # unknown at fit, but has a segment
+    assert items_of(recs, "f") == ["x", "y", "z", "w"]    # no segment: global popularity
+    assert rec.reason("b", "x") == "popular in your segment S2: 2 buyers"
+
+
+def test_segment_popularity_callable_sees_training_rows_only(train) -> None:
+    seen = {}
+
+    def segmenter(interactions):
+        seen["max"] = interactions["timestamp"].max()
+        return pd.Series("all", index=interactions["customer_id"].unique())
+
+    recommend.SegmentPopularity(segments=segmenter).fit(train)
+    assert seen["max"] < CUTOFF
+    with pytest.raises(TypeError, match="Series"):
+        recommend.SegmentPopularity(segments=["S1"]).fit(train)
+
+
+def test_repeat_purchase(train) -> None:
+    rec = recommend.RepeatPurchase().fit(train)
+    recs = rec.recommend(["a", "d"], k=4)
+    assert items_of(recs, "a") == ["x", "y", "z", "w"]
+    assert scores_of(recs, "a") == [2, 1, 0, 0]
+    assert items_of(recs, "d") == ["x", "y", "z", "w"]    # own x, then popularity order
+    assert items_of(rec.recommend(["a"], k=4, exclude="seen"), "a") == ["z", "w"]
+    assert rec.reason("a", "x") == "you bought it: 2 orders, last 5 days ago"
+
+
+def test_repeat_purchase_half_life_and_boost(train) -> None:
+    # a: x on day 1 and day 5, y on day 1; half-life 4 days -> x = 0.5**(9/4) + 0.5**(5/4), y = 0.5**(9/4)
+    recs = recommend.RepeatPurchase(half_life_days=4).fit(train).recommend(["a"], k=2)
+    assert scores_of(recs, "a") == pytest.approx([0.5 ** (9 / 4) + 0.5 ** (5 / 4), 0.5 ** (9 / 4)], abs=1e-6)
+    # boost: c bought y, z, w once each; buyers in the last 5 days: z 1, w 1, y 0 -> z, w (x 2) lead over y
+    boosted = recommend.RepeatPurchase(boost_window_days=5, boost_power=1.0).fit(train).recommend(["c"], k=3)
+    assert items_of(boosted, "c") == ["z", "w", "y"]
+    assert scores_of(boosted, "c") == [2, 2, 1]
+    with pytest.raises(ValueError, match="half_life_days"):
+        recommend.RepeatPurchase(half_life_days=0).fit(train)
+
+
+def test_user_knn(train) -> None:
+    # cos(a, d) = 1/sqrt(2), cos(a, b) = 1/2, cos(a, c) = 1/sqrt(6): the two neighbours of a are d and b
+    rec = recommend.UserKNN(n_neighbors=2).fit(train)
+    recs = rec.recommend(["a"], k=4)
+    assert items_of(recs, "a") == ["x", "z", "y", "w"]
+    assert scores_of(recs, "a") == pytest.approx([1 / math.sqrt(2) + 0.5, 0.5, 0, 0], abs=1e-6)
+    assert rec.reason("a", "x") == "customers like you: 2 of your 2 nearest bought it"
+    with pytest.raises(ValueError, match="n_neighbors"):
+        recommend.UserKNN(n_neighbors=0).fit(train)
+
+
+def test_item_knn(train) -> None:
+    # item vectors over (a, b, c, d): x 1101, y 1010, z 0110, w 0010
+    # a bought x and y: z = cos(x,z) + cos(y,z) = 1/sqrt(6) + 1/2, w = cos(y,w) = 1/sqrt(2), x = y = 1/sqrt(6)
+    rec = recommend.ItemKNN(n_neighbors=3).fit(train)
+    recs = rec.recommend(["a"], k=4)
+    assert items_of(recs, "a") == ["z", "w", "x", "y"]
+    s6 = 1 / math.sqrt(6)
+    assert scores_of(recs, "a") == pytest.approx([s6 + 0.5, 1 / math.sqrt(2), s6, s6], abs=1e-6)
+    assert rec.reason("a", "z") == "bought by the buyers of y"          # cos(y, z) = 1/2 > cos(x, z)
+    # one neighbour per item: x keeps y and z (tied at 1/sqrt(6)); y keeps w only
+    pruned = recommend.ItemKNN(n_neighbors=1).fit(train)
+    assert (pruned.similarity_.getnnz(axis=1) >= 1).all()
+    assert pruned.similarity_[1].indices.tolist() == [3]
+
+
+def test_content_based(train) -> None:
+    vectors = pd.DataFrame([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [1.0, -1.0]], index=["x", "y", "z", "w"])
+    rec = recommend.ContentBased(item_vectors=vectors).fit(train)
+    recs = rec.recommend(["d"], k=4)
+    assert items_of(recs, "d") == ["x", "z", "w", "y"]    # d bought x: cos 1, 0.707, 0.707 (tie: z more popular), 0
+    assert scores_of(recs, "d") == pytest.approx([1, 1 / math.sqrt(2), 1 / math.sqrt(2), 0], abs=1e-6)
+    # equals chapter 5's interest vectors
+    users = interests.user_interest_vectors(train, rec.items_, rec.catalogue_vectors_, DAY0 + pd.Timedelta(days=8), item_col="item")
+    assert np.allclose(rec.user_vectors_, users.loc[list(rec.customers_)].to_numpy())
+    assert rec.reason("d", "z") == "similar description to x"
+    with pytest.raises(TypeError, match="item_vectors"):
+        recommend.ContentBased().fit(train)
+
+
+def test_als_finds_the_block() -> None:
+    # two groups with disjoint items; g1 customers buy p, q, r; "new" bought p and q only
+    rows = []
+    for i in range(6):
+        rows += [(f"g1_{i}", it, f"a{i}", 1) for it in "pqr"]
+        rows += [(f"g2_{i}", it, f"b{i}", 2) for it in "stu"]
+    rows += [("new", "p", "n1", 3), ("new", "q", "n1", 3)]
+    data = frame(rows)
+    rec = recommend.ALS(factors=4, regularization=0.01, iterations=20, random_state=0).fit(data)
+    recs = rec.recommend(["new"], k=1, exclude="seen")
+    assert items_of(recs, "new") == ["r"]
+    again = recommend.ALS(factors=4, regularization=0.01, iterations=20, random_state=0).fit(data)
+    assert np.array_equal(rec.user_factors_, again.user_factors_)
+    with pytest.raises(ValueError, match="weighting"):
+        recommend.ALS(weighting="tfidf").fit(data)
+
+
+def test_hybrid_by_hand(train) -> None:
+    # b: repeat x 1, z 1 -> min-max x 1, z 1; popularity 3, 2, 2, 1 -> x 1, y .5, z .5, w 0
+    comps = {"repeat": recommend.RepeatPurchase(), "popularity": recommend.Popularity()}
+    hybrid = recommend.Hybrid(comps, {"repeat": 1.0, "popularity": 1.0}).fit(train)
+    recs = hybrid.recommend(["b"], k=4)
+    assert items_of(recs, "b") == ["x", "z", "y", "w"]
+    assert scores_of(recs, "b") == [2.0, 1.5, 0.5, 0.0]
+    assert hybrid.reason("b", "z").startswith("you bought it")
+    why = hybrid.explain("b", ["x", "y", "w"])
+    assert why["source"].tolist() == ["repeat", "popularity", "popularity"]   # x: tie 1 vs 1 -> first component
+    assert why["reason"].iloc[1] == "popular: 2 buyers"
+    only_repeat = recommend.Hybrid(comps, {"repeat": 1.0}, prefit=True).fit(train)
+    assert items_of(only_repeat.recommend(["a"], k=4), "a") == ["x", "y", "z", "w"]
+    with pytest.raises(ValueError, match="unknown components"):
+        recommend.Hybrid(comps, {"als": 1.0}).fit(train)
+    with pytest.raises(ValueError, match="non-negative"):
+        recommend.Hybrid(comps, {"repeat": -1.0}).fit(train)
+    with pytest.raises(ValueError, match="not fitted"):
+        recommend.Hybrid({"r": recommend.RepeatPurchase()}, {"r": 1.0}, prefit=True).fit(train)
+
+
+def test_recommend_arguments(train) -> None:
+    rec = recommend.RepeatPurchase().fit(train)
+    assert len(rec.recommend(["a"], k=10)) == 4                      # capped by the catalogue
+    pairs = pd.DataFrame({"customer_id": ["a"], "item": ["y"]})
+    assert items_of(rec.recommend(["a"], k=4, exclude=pairs), "a") == ["x", "z", "w"]
+    assert items_of(rec.recommend(["d"], k=4, exclude="seen"), "d") == ["y", "z", "w"]
+    for bad in [0, -1, 1.5, True]:
+        with pytest.raises(ValueError, match="k must"):
+            rec.recommend(["a"], k=bad)
+    with pytest.raises(ValueError, match="exclude"):
+        rec.recommend(["a"], exclude="bought")
+    with pytest.raises(ValueError, match="duplicates"):
+        rec.recommend(["a", "a"])
+    with pytest.raises(TypeError, match="single string"):
+        rec.recommend("a")
+    with pytest.raises(RuntimeError, match="fit"):
+        recommend.RepeatPurchase().recommend(["a"])
+    empty = rec.recommend([], k=3)
+    assert list(empty.columns) == list(recommend.RECOMMENDATION_COLUMNS) and empty.empty
+
+
+def test_ties_are_broken_by_popularity_like_a_stable_sort() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        s = rng.integers(0, 4, size=(6, 25)).astype(float)
+        s[rng.random(s.shape) < 0.2] = -np.inf
+        k = int(rng.integers(1, 26))
+        assert np.array_equal(recommend._top_k(s, k), np.argsort(-s, axis=1, kind="stable")[:, :k])
+
+
+# ------------------------------------------------------------------------------------------------
+# Determinism and leakage
+# ------------------------------------------------------------------------------------------------
+
+
+def all_recommenders(vectors: pd.DataFrame) -> dict[str, recommend.Recommender]:
+    return {
+        "popularity": recommend.Popularity(),
+        "recent": recommend.Popularity(window_days=3),
+        "segment": recommend.SegmentPopularity(segments=lambda tx: tx.groupby("customer_id")["item"].min()),
+        "repeat": recommend.RepeatPurchase(half_life_days=5, boost_power=0.5),
+        "user_knn": recommend.UserKNN(n_neighbors=2),
+        "item_knn": recommend.ItemKNN(n_neighbors=2),
+        "content": recommend.ContentBased(item_vectors=vectors),
+        "als": recommend.ALS(factors=3, iterations=5, random_state=1),
+        "hybrid": recommend.Hybrid({"r": recommend.RepeatPurchase(), "u": recommend.UserKNN(n_neighbors=2)},
+                                   {"r": 1.0, "u": 0.5}),
+    }
+
+
+VECTORS = pd.DataFrame(np.random.default_rng(3).normal(size=(8, 3)), index=list("stuvwxyz"))
+
+
+def test_determinism_and_row_order(train) -> None:
+    shuffled = train.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    shuffled.attrs = {"cutoff": CUTOFF}
+    customers = ["a", "b", "c", "d", "zz"]
+    for name, rec in all_recommenders(VECTORS).items():
+        first = rec.fit(train).recommend(customers, k=3)
+        second = all_recommenders(VECTORS)[name].fit(shuffled).recommend(customers, k=3)
+        pd.testing.assert_frame_equal(first, second, obj=name)
+
+
+events = st.lists(
+    st.tuples(st.sampled_from(list("abcde")), st.sampled_from(list("stuvwxyz")), st.integers(0, 19)),
+    min_size=8, max_size=40,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(past=events, future=events)
+def test_no_recommender_sees_the_test_period(past, future) -> None:
+    """Whatever happens after the cutoff, the recommendations do not change."""
+    base = frame([(c, i, f"p{n}", d % 10) for n, (c, i, d) in enumerate(past)])
+    later = frame([(c, i, f"f{n}", 10 + d) for n, (c, i, d) in enumerate(future)])
+    only_past = pd.concat([base, frame([("a", "s", "f0", 10)])], ignore_index=True)   # keeps the cutoff inside the data
+    with_future = pd.concat([base, later, frame([("a", "s", "f0", 10)])], ignore_index=True)
+    s1 = recommend.time_split(only_past, CUTOFF, horizon_days=30)
+    s2 = recommend.time_split(with_future, CUTOFF, horizon_days=30)
+    assert (s2.train["timestamp"] < CUTOFF).all()
+    customers = sorted(set(base["customer_id"]))
+    for name, rec in all_recommenders(VECTORS).items():
+        r1 = rec.fit(s1.train).recommend(customers, k=4)
+        r2 = all_recommenders(VECTORS)[name].fit(s2.train).recommend(customers, k=4)
+        pd.testing.assert_frame_equal(r1, r2, obj=name)
+
+
+# ------------------------------------------------------------------------------------------------
+# Metrics against hand-computed values
+# ------------------------------------------------------------------------------------------------
+
+
+def test_ranking_metrics_by_hand() -> None:
+    recs = pd.DataFrame({
+        "customer_id": ["a", "a", "a", "b", "b", "zz"],
+        "rank": [1, 2, 3, 1, 2, 1],
+        "item": ["x", "y", "z", "z", "x", "x"],
+    })
+    truth = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "item": ["y", "w", "z", "x"]})
+    m = recommend.ranking_metrics(recs, truth, k=3).set_index("customer_id")
+    assert list(m.index) == ["a", "b", "c"]                      # zz has no truth: not evaluated
+    # a: hit at rank 2 of 3; |T| = 2
+    assert m.loc["a", "precision"] == pytest.approx(1 / 3)
+    assert m.loc["a", "recall"] == pytest.approx(1 / 2)
+    assert m.loc["a", "ndcg"] == pytest.approx((1 / math.log2(3)) / (1 + 1 / math.log2(3)))
+    assert m.loc["a", "map"] == pytest.approx((1 / 2) / 2)
+    assert m.loc["a", "hit"] == 1
+    # b: hit at rank 1, |T| = 1, two items recommended (precision still divides by k)
+    assert m.loc["b", ["precision", "recall", "ndcg", "map", "hit"]].tolist() == pytest.approx([1 / 3, 1, 1, 1, 1])
+    # c: no recommendations at all
+    assert m.loc["c", ["precision", "recall", "ndcg", "map", "hit"]].tolist() == [0, 0, 0, 0, 0]
+    assert m["n_relevant"].tolist() == [2, 1, 1] and m["hits"].tolist() == [1, 1, 0]
+
+
+def test_ranking_metrics_ignores_ranks_beyond_k_and_matches_chapter_5() -> None:
+    recs = pd.DataFrame({"customer_id": ["a"] * 3 + ["b"] * 3, "rank": [1, 2, 3] * 2, "item": ["3", "1", "9", "0", "2", "5"]})
+    truth = pd.DataFrame({"customer_id": ["a", "b"], "item": ["1", "5"]})
+    m = recommend.ranking_metrics(recs, truth, k=2)
+    old = interests.ranking_metrics(np.array([[3, 1], [0, 2]]), [{1}, {5}], k=2)
+    assert m["ndcg"].mean() == pytest.approx(old["ndcg"])
+    assert m["hit"].mean() == pytest.approx(old["hit_rate"])
+    assert m.set_index("customer_id").loc["b", "hits"] == 0      # item 5 is at rank 3 > k
+
+
+def test_ranking_metrics_refuses_bad_input() -> None:
+    recs = pd.DataFrame({"customer_id": ["a"], "rank": [1], "item": ["x"]})
+    with pytest.raises(ValueError, match="truth"):
+        recommend.ranking_metrics(recs, pd.DataFrame({"customer": ["a"]}))
+    with pytest.raises(ValueError, match="lack column"):
+        recommend.ranking_metrics(recs.drop(columns="rank"), recs)
+    with pytest.raises(ValueError, match="k must"):
+        recommend.ranking_metrics(recs, recs, k=0)
+
+
+def test_coverage_and_novelty_by_hand() -> None:
+    recs = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "rank": [1, 2, 1, 2], "item": ["x", "y", "x", "q"]})
+    assert recommend.coverage(recs, ["x", "y", "z", "w", "q"]) == pytest.approx(3 / 5)
+    assert recommend.coverage(recs, 10) == pytest.approx(0.3)
+    # 8 customers; x bought by 8 (0 bits), y by 2 (2 bits), q unknown -> 1 buyer (3 bits)
+    assert recommend.novelty(recs, {"x": 8, "y": 2}, 8) == pytest.approx((0 + 2 + 0 + 3) / 4)
+    with pytest.raises(ValueError, match="catalogue"):
+        recommend.coverage(recs, 0)
+    with pytest.raises(ValueError, match="n_customers"):
+        recommend.novelty(recs, {}, 0)
+
+
+def test_bootstrap_ci() -> None:
+    values = np.r_[np.zeros(50), np.ones(50)]
+    mean, lo, hi = recommend.bootstrap_ci(values, n_boot=2000, random_state=1)
+    assert mean == 0.5 and lo < 0.5 < hi
+    assert hi - lo == pytest.approx(2 * 1.96 * 0.05, abs=0.03)        # normal approximation of the interval
+    assert recommend.bootstrap_ci(values, n_boot=500, random_state=1) == recommend.bootstrap_ci(values, n_boot=500, random_state=1)
+    assert recommend.bootstrap_ci(np.full(10, 0.3), n_boot=100) == pytest.approx((0.3, 0.3, 0.3))
+    assert all(math.isnan(v) for v in recommend.bootstrap_ci([]))
+    with pytest.raises(ValueError, match="ci"):
+        recommend.bootstrap_ci(values, ci=95)
+
+
+# ------------------------------------------------------------------------------------------------
+# Protocol helpers
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def split() -> recommend.Split:
+    later = [("a", "x", "7", 11), ("a", "z", "7", 11), ("b", "x", "8", 12), ("c", "x", "9", 13), ("d", "y", "10", 14)]
+    return recommend.time_split(frame(ROWS + later), CUTOFF, horizon_days=30)
+
+
+def test_evaluate_two_views(split) -> None:
+    per, summary = recommend.evaluate(recommend.RepeatPurchase(), split, k=2, name="repeat")
+    assert summary["view"].tolist() == ["all", "new"]
+    assert set(per["method"]) == {"repeat"}
+    new = per[per["view"] == "new"]
+    assert set(new["customer_id"]) == {"a", "c", "d"}                 # b's only later item (x) is not new
+    assert summary.set_index("view").loc["all", "customers"] == 4
+    assert 0 < summary.set_index("view").loc["all", "coverage"] <= 1
+    with pytest.raises(ValueError, match="view"):
+        recommend.evaluate(recommend.RepeatPurchase(), split, views=("later",))
+
+
+def test_grid_search_and_summaries(split) -> None:
+    best, table = recommend.grid_search(recommend.UserKNN(), {"n_neighbors": [1, 2, 3]}, split, k=2)
+    assert len(table) == 3 and table["chosen"].sum() == 1
+    assert best.n_neighbors == table.loc[table["chosen"], "n_neighbors"].iloc[0] and hasattr(best, "items_")
+    per = pd.concat([recommend.evaluate(r, split, k=2, name=n)[0]
+                     for n, r in [("repeat", recommend.RepeatPurchase()), ("pop", recommend.Popularity())]])
+    summary = recommend.summarize(per, n_boot=200)
+    assert summary[["method", "view"]].values.tolist() == [["repeat", "all"], ["repeat", "new"], ["pop", "all"], ["pop", "new"]]
+    assert (summary["ndcg_low"] <= summary["ndcg"]).all() and (summary["ndcg"] <= summary["ndcg_high"]).all()
+    ratio = recommend.compare(per, "repeat", "pop", n_boot=200)
+    means = per[per["view"] == "all"].groupby("method")["ndcg"].mean()
+    assert ratio["ratio"] == pytest.approx(means["repeat"] / means["pop"])
+    with pytest.raises(ValueError, match="no rows"):
+        recommend.compare(per, "als", "pop")
+    with pytest.raises(ValueError, match="empty"):
+        recommend.grid_search(recommend.UserKNN(), {}, split)
+
+
+def test_tune_blend(split) -> None:
+    comps = {"repeat": recommend.RepeatPurchase(), "pop": recommend.Popularity(), "user": recommend.UserKNN(n_neighbors=2)}
+    for c in comps.values():
+        c.fit(split.train)
+    weights, trace = recommend.tune_blend(comps, split, k=2, grid=[0.0, 0.5, 1.0])
+    assert recommend.tune_blend(comps, split, k=10, grid=[0.0, 1.0])[1]["ndcg"].between(0, 1).all()   # k > catalogue
+    assert set(weights) == set(comps) and max(weights.values()) == 1.0
+    assert trace["ndcg"].is_monotonic_increasing
+    # the tuned weights give the validation NDCG the trace reports
+    hybrid = recommend.Hybrid(comps, weights, prefit=True).fit(split.train)
+    _, summary = recommend.evaluate(hybrid, split, k=2, views=("all",), fit=False)
+    assert summary["ndcg"].iloc[0] == pytest.approx(trace["ndcg"].iloc[-1])
+    other = recommend.Popularity().fit(split.train[split.train["item"] != "w"])
+    with pytest.raises(ValueError, match="same interactions"):
+        recommend.tune_blend({"repeat": comps["repeat"], "other": other}, split)
