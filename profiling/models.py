@@ -636,3 +636,14 @@ def weighted_auc(y: Any, score: Any, weights: Any) -> float:
     pos = (y == classes[-1]).astype("float64") if len(classes) == 2 else (y == 1).astype("float64")
     _, inv = np.unique(score, return_inverse=True)
     return _weighted_auc_levels(inv, pos, np.asarray(weights, dtype="float64"))
+
+
+# The reusable pieces of chapter 10 — the time-aware CV splitter, the tuned pipeline builder and the
+# cost-based threshold — live in :mod:`profiling.tuning`; re-exported so that the models of the
+# course are found in one place.
+from profiling.tuning import (  # noqa: E402
+    TimeAwareSplit,
+    build_pipeline,
+    cost_threshold,
+    tuned_pipeline,
+)

@@ -1,0 +1,78 @@
+"""Chapter 10 (feature engineering, optimization, evaluation and tuning) run by papermill with a smaller
+search budget, fewer bootstrap resamples and a customer sample."""
+
+from __future__ import annotations
+
+BUDGET = 4
+N_BOOT = 200
+SAMPLE = 2500
+LOO_ROWS = 60
+
+
+def test_chapter_10_with_a_smaller_budget(run_chapter) -> None:
+    records = run_chapter(
+        "10_optimization.ipynb", search_budget=BUDGET, n_boot=N_BOOT, sample_customers=SAMPLE, loo_rows=LOO_ROWS
+    )
+    check_sample_and_tasks(records)
+    check_searches_use_the_smaller_budget(records)
+    check_feature_engineering_records(records)
+    check_kfold_is_optimistic_for_flexible_models(records)
+    check_cost_threshold_and_before_after(records)
+
+
+def check_sample_and_tasks(records) -> None:
+    # a customer sample: every task has fewer customers than the sample, later cutoffs more customers
+    assert 0 < records["n_fit"] < records["n_train"] < records["n_test"] <= SAMPLE
+    assert records["panel_rows"] > records["n_train"]
+    assert records["loo_fits"] == LOO_ROWS
+
+
+def check_searches_use_the_smaller_budget(records) -> None:
+    assert records["search_budget"] == BUDGET
+    search = records["search"]
+    assert set(search) == {"grid", "random", "halving", "optuna"}
+    assert search["grid"]["candidates"] <= BUDGET
+    assert search["random"]["candidates"] == search["optuna"]["candidates"] == BUDGET
+    for method, row in search.items():
+        assert row["full-fit equivalents"] <= BUDGET * 1.05, method
+        assert 0.5 <= row["best CV score"] <= 1 and 0.5 <= row["test AUC"] <= 1, method
+    assert search["halving"]["candidates"] > BUDGET  # more candidates, on subsamples
+    assert 0.5 < records["tuned_cv"] <= 1 and 0.5 < records["untuned_cv"] <= 1
+
+
+def check_feature_engineering_records(records) -> None:
+    spread = records["transform_spread"]
+    assert spread["tree"] < 0.005 and spread["tree"] < spread["svm"]  # trees (almost) ignore monotone transforms
+    assert set(records["best_scaling"]) == {"knn", "svm", "logistic", "tree"}
+    assert 1 <= records["l1_kept"] <= records["n_features"]
+    assert set(records["combinations_kept"]) <= {
+        "monetary_per_frequency", "spend_90d_per_spend_180d", "orders_90d_per_orders_180d",
+        "recency_days_per_tenure_days", "recency_days_x_frequency", "frequency_x_avg_order_value",
+    }
+    assert records["combinations_tried"] == 6
+    assert 1 <= records["pca_components_90"] <= records["n_features"]
+    assert all(0.5 < v <= 1 for v in records["tier_auc"].values())
+
+
+def check_kfold_is_optimistic_for_flexible_models(records) -> None:
+    optimism = records["kfold_optimism"]
+    assert optimism["tree, unlimited"] > optimism["logistic (chapter 7)"]
+    assert optimism["tree, unlimited"] > 0.03
+
+
+def check_cost_threshold_and_before_after(records) -> None:
+    assert records["test_cost_hindsight"] <= records["test_cost_at_threshold"]
+    assert records["test_cost_hindsight"] <= records["test_cost_at_half"]
+    table = records["before_after"]
+    steps = records["steps"]
+    assert set(steps) == set(table)
+    assert steps[0] == "baseline: recency rule"
+    for step, row in table.items():
+        assert row["AUC low"] <= row["ROC AUC"] <= row["AUC high"], step
+        if step == steps[0]:
+            assert row["gain vs previous"] is None  # nothing before the baseline
+        else:
+            assert row["gain low"] <= row["gain vs previous"] <= row["gain high"], step
+    assert set(records["real_gains"]) <= set(steps[1:])
+    gain, low, high = records["final_vs_baseline"]
+    assert low <= gain <= high
