@@ -9,22 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from profiling import models
+from frames import tx_frame
 from profiling.datasets import COLUMNS, make_transactions
 
 START = pd.Timestamp("2010-01-01")
 END = pd.Timestamp("2010-12-31")
-
-
-def tx_frame(rows: list[tuple]) -> pd.DataFrame:
-    """rows: (customer, invoice, item, quantity, price, timestamp, country)."""
-    df = pd.DataFrame(rows, columns=["customer_id", "invoice_id", "item_id", "quantity", "unit_price", "timestamp", "country"])
-    df["description"] = "ITEM " + df["item_id"]
-    df["timestamp"] = pd.to_datetime(df["timestamp"]).astype("datetime64[us]")
-    df["quantity"] = df["quantity"].astype("int64")
-    df["unit_price"] = df["unit_price"].astype("float64")
-    for c in ["customer_id", "invoice_id", "item_id", "description", "country"]:
-        df[c] = df[c].astype("str")
-    return df[COLUMNS]
 
 
 @pytest.fixture
