@@ -60,7 +60,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler, label_binarize
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from profiling.datasets import COLUMNS
 from profiling.features import FEATURE_NAMES, _check, customer_features, resolve_cutoff
@@ -406,6 +406,93 @@ class RecencyRule(ClassifierMixin, BaseEstimator):
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
 
 
+class CappedKNeighborsClassifier(ClassifierMixin, BaseEstimator):
+    """``KNeighborsClassifier`` whose k is capped at the number of training rows.
+
+    scikit-learn's KNN refuses to predict when ``n_neighbors`` exceeds the rows it was fitted on.
+    A k chosen on a large data set (chapter 7's 300) then fails on a small shop or a sample. This
+    estimator takes the same parameters as :class:`~sklearn.neighbors.KNeighborsClassifier`; ``fit``
+    fits one with ``n_neighbors_ = min(n_neighbors, n_training_rows)`` (the parameter itself is not
+    changed, so ``get_params``, ``set_params`` and ``clone`` behave as usual). With at least
+    ``n_neighbors`` training rows it is exactly ``KNeighborsClassifier(**params)``.
+
+    Parameters
+    ----------
+    n_neighbors, weights, algorithm, leaf_size, p, metric, metric_params, n_jobs
+        As :class:`~sklearn.neighbors.KNeighborsClassifier`.
+
+    Attributes
+    ----------
+    n_neighbors_ : int
+        The k used (capped).
+    estimator_ : KNeighborsClassifier
+        The fitted classifier.
+    classes_ : ndarray
+        Class labels.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> knn = CappedKNeighborsClassifier(n_neighbors=300).fit(np.arange(6.0).reshape(-1, 1), [0, 0, 0, 1, 1, 1])
+    >>> knn.n_neighbors_, knn.get_params()["n_neighbors"]
+    (6, 300)
+    """
+
+    def __init__(
+        self,
+        n_neighbors: int = 5,
+        *,
+        weights: Any = "uniform",
+        algorithm: str = "auto",
+        leaf_size: int = 30,
+        p: float = 2,
+        metric: Any = "minkowski",
+        metric_params: dict[str, Any] | None = None,
+        n_jobs: int | None = None,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.algorithm = algorithm
+        self.leaf_size = leaf_size
+        self.p = p
+        self.metric = metric
+        self.metric_params = metric_params
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # as KNeighborsClassifier
+        return tags
+
+    def fit(self, X: Any, y: Any) -> CappedKNeighborsClassifier:
+        n_rows = _num_samples(X)
+        k = self.n_neighbors
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"n_neighbors must be a whole number >= 1, got {k!r}")
+        if n_rows < 1:
+            raise ValueError("CappedKNeighborsClassifier needs at least one training row")
+        self.n_neighbors_ = int(min(k, n_rows))
+        self.estimator_ = KNeighborsClassifier(**{**self.get_params(), "n_neighbors": self.n_neighbors_}).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        self.n_features_in_ = self.estimator_.n_features_in_
+        if hasattr(self.estimator_, "feature_names_in_"):
+            self.feature_names_in_ = self.estimator_.feature_names_in_
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def kneighbors(self, X: Any = None, n_neighbors: int | None = None, return_distance: bool = True) -> Any:
+        """As ``KNeighborsClassifier.kneighbors`` (default k: the capped ``n_neighbors_``)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.kneighbors(X, n_neighbors=n_neighbors, return_distance=return_distance)
+
+
 #: The names :func:`make_models` returns, in display order.
 MODEL_NAMES: list[str] = ["majority", "recency rule", "logistic", "knn", "tree", "svm", "gradient boosting"]
 
@@ -424,7 +511,8 @@ def make_models(
     ``majority``           ``DummyClassifier(strategy="prior")``: always the majority class
     ``recency rule``       :class:`RecencyRule` on ``recency_days``
     ``logistic``           :func:`scaler` + ``LogisticRegression(C=0.1)``
-    ``knn``                :func:`scaler` + ``KNeighborsClassifier(n_neighbors=300, metric="manhattan")``
+    ``knn``                :func:`scaler` + :class:`CappedKNeighborsClassifier` ``(n_neighbors=300,
+                           metric="manhattan")`` (k capped at the training rows)
     ``tree``               ``DecisionTreeClassifier(max_depth=3, min_samples_leaf=100)``
     ``svm``                :func:`scaler` + ``SVC(kernel="rbf", C=0.1, gamma=0.003)`` (no
                            ``predict_proba``: scores come from ``decision_function``)
@@ -441,8 +529,9 @@ def make_models(
     names : sequence of str, optional
         Only these models (from :data:`MODEL_NAMES`), in this order.
     knn_neighbors : int
-        k of the KNN model (default 300, chosen on the full data). KNN needs at least k training
-        rows: lower it for small samples.
+        k of the KNN model (default 300, chosen on the full data). Fitted on fewer rows than k, the
+        model uses every training row as a neighbour (:class:`CappedKNeighborsClassifier`); lower
+        k for small samples to keep the model local.
 
     Example
     -------
@@ -455,7 +544,9 @@ def make_models(
         "logistic": lambda: Pipeline(
             [("scale", scaler()), ("model", LogisticRegression(C=0.1, max_iter=2000, random_state=random_state))]
         ),
-        "knn": lambda: Pipeline([("scale", scaler()), ("model", KNeighborsClassifier(n_neighbors=knn_neighbors, metric="manhattan"))]),
+        "knn": lambda: Pipeline(
+            [("scale", scaler()), ("model", CappedKNeighborsClassifier(n_neighbors=knn_neighbors, metric="manhattan"))]
+        ),
         "tree": lambda: DecisionTreeClassifier(max_depth=3, min_samples_leaf=100, random_state=random_state),
         "svm": lambda: Pipeline(
             [("scale", scaler()), ("model", SVC(kernel="rbf", C=0.1, gamma=0.003, random_state=random_state))]

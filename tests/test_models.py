@@ -222,6 +222,54 @@ def test_make_models_names_and_seeds() -> None:
     assert models.make_models(0)["knn"] is not ms["knn"]  # fresh estimators every call
 
 
+def test_capped_knn_equals_knn_when_k_fits() -> None:
+    from sklearn.neighbors import KNeighborsClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] + 0.3 * rng.normal(size=80) > 0).astype(int)
+    for params in ({"n_neighbors": 7, "metric": "manhattan"}, {"n_neighbors": 80, "weights": "distance"}):
+        capped = models.CappedKNeighborsClassifier(**params).fit(X, y)
+        plain = KNeighborsClassifier(**params).fit(X, y)
+        np.testing.assert_array_equal(capped.predict_proba(X), plain.predict_proba(X))
+        np.testing.assert_array_equal(capped.predict(X), plain.predict(X))
+        assert capped.n_neighbors_ == params["n_neighbors"]
+        np.testing.assert_array_equal(capped.kneighbors(X[:3])[1], plain.kneighbors(X[:3])[1])
+
+
+def test_capped_knn_caps_k_and_stays_a_clean_estimator() -> None:
+    from sklearn.base import clone
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "b": [1.0, 0.0, 1.0, 0.0, 1.0, 0.0]})
+    y = np.array([0, 0, 0, 1, 1, 1])
+    knn = models.CappedKNeighborsClassifier(n_neighbors=300, metric="manhattan")
+    with pytest.raises(ValueError, match="n_neighbors"):
+        KNeighborsClassifier(n_neighbors=300).fit(X, y).predict(X)   # what the cap avoids
+    fitted = clone(knn).fit(X, y)
+    assert fitted.n_neighbors_ == 6 and fitted.get_params()["n_neighbors"] == 300   # the parameter is unchanged
+    np.testing.assert_allclose(fitted.predict_proba(X), 0.5)      # every row is a neighbour: the class shares
+    assert list(fitted.feature_names_in_) == ["a", "b"] and fitted.n_features_in_ == 2
+    assert clone(knn).get_params() == knn.get_params()
+    assert knn.set_params(n_neighbors=3).n_neighbors == 3
+    with pytest.raises(ValueError, match="n_neighbors"):
+        models.CappedKNeighborsClassifier(n_neighbors=0).fit(X, y)
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        models.CappedKNeighborsClassifier().predict(X)
+
+
+def test_make_models_knn_fits_fewer_rows_than_k() -> None:
+    # the default k (300) on a 40-customer training task: capped, not an error
+    tx = make_transactions(60, 40, start="2010-01-01", end="2010-12-31", random_state=5)
+    train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60)
+    assert len(train) < 300
+    table = models.evaluate(models.make_models(0, names=["knn"]), train, test)
+    assert 0 <= table.loc["knn", "roc_auc"] <= 1
+    assert table.attrs["fitted"]["knn"].named_steps["model"].n_neighbors_ == len(train)
+
+
 def test_evaluate_is_deterministic(synthetic_split) -> None:
     train, test = synthetic_split
     a = models.evaluate(models.make_models(0, knn_neighbors=25), train, test)
