@@ -264,7 +264,14 @@ def campaign_plan(
     ``goal``, ``offer``, ``channel``, ``customers`` (today), ``repurchase_rate``, ``order_value``,
     ``revenue_per_customer`` (history), ``break_even_lift`` (= cost / (margin * revenue per
     customer); ``inf`` if the segment earned nothing), ``profit_per_contact`` (= lift * margin *
-    revenue per customer - cost) and ``expected_profit`` (per contact * customers).
+    revenue per customer - cost), ``expected_profit`` (per contact * customers) and
+    ``has_history`` (bool).
+
+    A segment that exists today but had no customer in the history (``values`` has no row for
+    it, e.g. a young shop whose earliest window had no *promising* customers) is kept, with
+    ``has_history`` False and NaN history, break-even lift and profits: it is listed last and
+    :func:`budget_tradeoff` never contacts it (there is no evidence that a contact pays). Its
+    names are in ``plan.attrs["no_history"]``.
 
     Example
     -------
@@ -282,25 +289,25 @@ def campaign_plan(
     vals = values.copy()
     vals.index = vals.index.astype("str")
     unknown = sorted(set(sizes.index) - set(vals.index))
-    if unknown:
-        raise ValueError(
-            f"campaign_plan: segment(s) {unknown} have no historical value in values; "
-            "measure segment_value on a period where they exist, or merge them into another segment"
-        )
-    plan = vals.loc[sizes.index, ["repurchase_rate", "order_value", "revenue_per_customer"]].copy()
+    plan = vals.reindex(sizes.index)[["repurchase_rate", "order_value", "revenue_per_customer"]].astype("float64")
     plan.insert(0, "customers", sizes.astype("int64"))
     for i, col in enumerate(["goal", "offer", "channel"]):
         plan.insert(i, col, [book.get(s, ("", "", ""))[i] for s in plan.index])
     rev = plan["revenue_per_customer"].to_numpy(dtype="float64")
     gross = float(margin) * rev
     with np.errstate(divide="ignore", invalid="ignore"):
-        plan["break_even_lift"] = np.where(gross > 0, float(cost_per_contact) / np.where(gross > 0, gross, 1), np.inf)
+        plan["break_even_lift"] = np.where(
+            np.isnan(gross), np.nan, np.where(gross > 0, float(cost_per_contact) / np.where(gross > 0, gross, 1), np.inf)
+        )
     plan["profit_per_contact"] = float(relative_lift) * gross - float(cost_per_contact)
     plan["expected_profit"] = plan["profit_per_contact"] * plan["customers"]
+    plan["has_history"] = ~plan.index.isin(unknown)
     plan.index.name = by
     plan["_name"] = plan.index
-    plan = plan.sort_values(["profit_per_contact", "_name"], ascending=[False, True], kind="stable").drop(columns="_name")
-    plan.attrs.update({"relative_lift": float(relative_lift), "margin": float(margin), "cost_per_contact": float(cost_per_contact)})
+    plan = plan.sort_values(["profit_per_contact", "_name"], ascending=[False, True], kind="stable",
+                            na_position="last").drop(columns="_name")
+    plan.attrs.update({"relative_lift": float(relative_lift), "margin": float(margin),
+                       "cost_per_contact": float(cost_per_contact), "no_history": unknown})
     return plan
 
 

@@ -39,6 +39,7 @@ def test_stored_chapter_meets_the_quality_bar(stored: dict) -> None:
     # Part 1: the history window ends on the campaign date; the plan covers every customer
     assert stored["history_window"][1] == "2010-09-01"
     assert stored["plan_customers"] == stored["n_profiles_now"]
+    assert stored["plan_segments_without_history"] == []   # on the shipped data every segment has a history
     assert stored["budget_profits"] == sorted(stored["budget_profits"])
 
 

@@ -97,10 +97,30 @@ def test_campaign_plan_refuses_bad_parameters() -> None:
     values = mk.segment_value(_profiles(), _outcomes())
     with pytest.raises(ValueError, match="margin"):
         mk.campaign_plan(_profiles(), values, margin=1.5)
-    with pytest.raises(ValueError, match="no historical value"):
-        mk.campaign_plan(_profiles().assign(rfm_segment=["champions", "loyal", "lost", "lost"]), values)
     with pytest.raises(ValueError, match="budgets"):
         mk.budget_tradeoff(mk.campaign_plan(_profiles(), values), [-1])
+
+
+def test_campaign_plan_keeps_segments_without_history() -> None:
+    # a segment that exists today but had no customer in the history window (a young shop):
+    # kept, flagged, NaN values, listed last and never contacted
+    values = mk.segment_value(_profiles(), _outcomes())
+    today = _profiles().assign(rfm_segment=["champions", "loyal", "lost", "lost"])
+    plan = mk.campaign_plan(today, values, relative_lift=0.2, margin=0.5, cost_per_contact=1.0)
+    assert plan.index.tolist() == ["champions", "lost", "loyal"]
+    assert plan["customers"].sum() == len(today)
+    assert plan["has_history"].tolist() == [True, True, False]
+    assert plan.attrs["no_history"] == ["loyal"]
+    for col in ["repurchase_rate", "order_value", "revenue_per_customer", "break_even_lift",
+                "profit_per_contact", "expected_profit"]:
+        assert np.isnan(plan.loc["loyal", col]), col
+    assert plan.loc["champions", "profit_per_contact"] == pytest.approx(0.2 * 0.5 * 50 - 1)
+    table = mk.budget_tradeoff(plan, [float("inf")])
+    assert table["contacts"].tolist() == [1]                # only champions pay; loyal is never contacted
+    assert "loyal" not in table["segments"].iloc[0]
+    # with history for every segment, every row is flagged True and nothing is listed
+    full = mk.campaign_plan(_profiles(), values)
+    assert full["has_history"].all() and full.attrs["no_history"] == []
 
 
 # --------------------------------------------------------------------------------------------
