@@ -357,7 +357,9 @@ def check_batch(
     expected_rows : float, optional
         Typical number of lines (e.g. the median of earlier months), for the volume-ratio check.
     drift_columns : list of str
-        Columns for the PSI (``amount`` and ``hour`` are derived if absent).
+        Columns for the PSI (``amount`` and ``hour`` are derived if absent). A column empty in both
+        batches (an optional column such as ``country`` that the data do not fill) gets no PSI row;
+        one empty in the reference only fails (values appeared).
     bins : int, default 10
         PSI bins for numbers.
 
@@ -426,6 +428,12 @@ def check_batch(
         for c in drift_columns:
             if c not in tx.columns or c not in ref.columns:
                 raise ValueError(f"check_batch: drift column {c!r} is not in both batches")
+            if ref[c].notna().sum() == 0:
+                if tx[c].notna().sum() == 0:
+                    continue  # an optional column the data do not fill (e.g. no country): nothing drifts
+                rows.append({"check": f"psi_{c}", "value": float("nan"), "threshold": f"< {t.psi_warn:g} (warn), < {t.psi_alert:g} (fail)",
+                             "status": FAIL, "detail": f"{c}: values appear where the reference batch had none"})
+                continue
             table = psi_table(ref[c], tx[c], bins)
             value = float(table["psi"].sum())
             status = psi_status(value, t)

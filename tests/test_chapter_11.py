@@ -78,6 +78,7 @@ def test_chapter_11_with_other_epsilon_k_and_key(run_chapter, tmp_path: Path) ->
     # models, explanation, fairness, compute, seasons
     assert set(rec["test_auc"]) == set(models.MODEL_NAMES) and rec["test_auc"]["majority"] == 0.5
     assert abs(rec["threshold_share_targeted"] - 0.2) < 0.02
+    assert rec["fairness_attributes"] == ["country", "customer size"]   # both have two groups in the sample
     for attribute in ("country", "customer size"):
         assert sum(v for key, v in rec["group_sizes"].items() if key.startswith(attribute + "|")) == rec["n_test"]
     for gap, low, high in rec["disparity"].values():

@@ -185,6 +185,22 @@ def test_volume_days_and_drift_trip() -> None:
     assert statuses(r)["psi_country"] == "fail" and "France" in r.set_index("check").loc["psi_country", "detail"]
 
 
+def test_drift_of_an_optional_column_the_data_do_not_fill() -> None:
+    # a shop without countries: no PSI row for country (nothing can drift), the other checks run
+    empty = pd.Series([pd.NA] * 40, dtype="str")
+    r = quality.check_batch(batch(40, country=empty), LOOSE, reference=batch(40, country=empty))
+    assert "psi_country" not in set(r["check"]) and "psi_amount" in set(r["check"])
+    assert set(r["status"]) == {"ok"}
+    months = pd.concat([batch(31, start="2010-01-01"), batch(28, start="2010-02-01")], ignore_index=True)
+    monthly = quality.run_monthly(months.assign(country=pd.Series([pd.NA] * 59, dtype="str")), LOOSE)
+    assert (monthly[monthly["check"] == "schema"]["status"] == "ok").all()
+    assert "psi_country" not in set(monthly["check"]) and "psi_amount" in set(monthly["check"])
+    # countries that appear where the reference had none: a failed drift check, not an error
+    r = quality.check_batch(batch(40), LOOSE, reference=batch(40, country=empty))
+    row = r.set_index("check").loc["psi_country"]
+    assert row["status"] == "fail" and "reference batch had none" in row["detail"] and np.isnan(row["value"])
+
+
 def test_wrong_schema_stops_the_other_checks() -> None:
     r = quality.check_batch(batch().drop(columns=["quantity"]), LOOSE)
     assert r["check"].tolist() == ["schema"] and r.loc[0, "status"] == "fail" and "quantity" in r.loc[0, "detail"]
