@@ -418,11 +418,42 @@ def test_report_end_to_end(tmp_path):
     assert "http://" not in index and "https://" not in index
 
 
+def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
+    """Chapters 09 and 11 on a young 200-customer shop without a country column (about 30 s): a segment
+    without history, fewer training rows than chapter 7's KNN k, and no attribute with two groups for
+    the fairness audit all degrade with a note instead of stopping the report."""
+    _, export = synthetic(200, "float", random_state=5)
+    path = tmp_path / "shop.csv"
+    export.drop(columns=["Market"]).to_csv(path, index=False)
+    mapping = {k: v for k, v in THEIR_NAMES.items() if k != "country"}
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "profiling", "report", "--data", str(path), "--columns", flag(mapping),
+         "--timestamp-format", DAY_FIRST, "--chapters", "09,11", "--quiet", "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert {c["chapter"]: c["status"] for c in run["chapters"]} == {"09": "ran", "11": "ran"}
+    rec09 = read_records(out / "chapters" / "09_precision_marketing.ipynb")
+    assert rec09["plan_customers"] == rec09["n_profiles_now"]          # every customer is in the plan
+    assert rec09["plan_segments_without_history"]                      # ... also those of a segment without history
+    assert not set(rec09["plan_segments_without_history"]) & set(rec09["plan_profitable_segments"])
+    page09 = (out / "chapters" / "09_precision_marketing.html").read_text(encoding="utf-8")
+    assert "No history for" in page09
+    rec11 = read_records(out / "chapters" / "11_responsible_profiling.ipynb")
+    assert rec11["n_test"] < 300 and 0 <= rec11["test_auc"]["knn"] <= 1     # KNN's k (300) capped at the rows
+    assert rec11["fairness_attributes"] == [] and rec11["disparity"] == {}   # one country, no wholesale customers
+    assert "Not compared" in (out / "chapters" / "11_responsible_profiling.html").read_text(encoding="utf-8")
+
+
 def test_default_chapters():
     available = cli.discover_chapters(ROOT / "notebooks")
     infos = {n: cli._chapter_info(p) for n, p in available.items()}
     assert cli._select(None, available, infos) == [n for n in cli.DEFAULT_CHAPTERS if n in available]
-    assert {"03", "04", "06"} <= set(cli._select(None, available, infos))
+    assert {"03", "04", "06", "08", "09", "10", "11"} <= set(cli._select(None, available, infos))
+    assert "01" not in cli.DEFAULT_CHAPTERS
+    assert "description" in cli._chapter_info(available["08"])["needs"]   # items are product descriptions
     assert cli._select("all", available, infos)[0] == "01"
     assert cli._select("6, 3,03", available, infos) == ["03", "06"]
 
