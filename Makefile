@@ -24,7 +24,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `make notebooks NB=notebooks/02_user_profiles.ipynb` re-executes only that one.
 NB ?= $(NOTEBOOKS)
 
-.PHONY: help venv book test notebooks lab lint bench clean distclean
+.PHONY: help venv book test notebooks lab lint bench own-data clean distclean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -71,6 +71,9 @@ lint: $(STAMP) ## notebook hygiene checks (tests/test_hygiene.py)
 
 bench: $(STAMP) ## seconds per chapter, executed from a fresh kernel
 	$(BIN)/python benchmarks/notebook_times.py
+
+own-data: $(STAMP) ## regenerate book/own_data.md from a real run of the profiling command
+	$(BIN)/python tools/make_own_data.py
 
 clean: ## remove the built book and caches (keeps .venv/)
 	rm -rf _build .pytest_cache .hypothesis benchmarks/results
