@@ -28,7 +28,7 @@ NB ?= $(NOTEBOOKS)
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## /  \1\t/' | expand -t 14
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
 
 # The virtual environment: created when missing, (re)installed when pyproject.toml is newer than
 # the stamp. pip install is idempotent, so a refresh only installs what changed.
