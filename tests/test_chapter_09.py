@@ -41,6 +41,16 @@ def test_stored_chapter_meets_the_quality_bar(stored: dict) -> None:
     assert stored["plan_customers"] == stored["n_profiles_now"]
     assert stored["plan_segments_without_history"] == []   # on the shipped data every segment has a history
     assert stored["budget_profits"] == sorted(stored["budget_profits"])
+    # the paired comparisons: each estimate lies inside its own interval, and the prose reads them (all include 0 here)
+    for key in ["profit_at_k_difference", "policy_minus_everyone", "personalized_minus_best_single"]:
+        diff, low, high = stored[key]
+        assert low < diff < high
+        assert low < 0 < high
+    paired = stored["policy_minus_everyone"]
+    assert paired[0] == pytest.approx(stored["policy_profit_per_customer"] - stored["everyone_profit_per_customer"], abs=1e-4)
+    # the response model's top quintile holds more sure things than the uplift model's
+    sure = stored["sure_thing_share_top_quintile"]
+    assert sure["response model"] > sure["class transformation"]
 
 
 def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, stored: dict) -> None:
@@ -51,6 +61,9 @@ def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, 
     assert 0 <= rec["recommended_share"] < stored["recommended_share"]
     assert rec["multi_shares"]["No E-Mail"] > stored["multi_shares"]["No E-Mail"]
     assert sum(rec["multi_shares"].values()) == pytest.approx(1.0, abs=1e-4)
+    low, high = rec["policy_minus_everyone"][1:]
+    assert low < rec["policy_minus_everyone"][0] < high
+    assert rec["policy_minus_everyone"] != stored["policy_minus_everyone"]
     # e-mailing everyone costs 0.25 per customer instead of 0.10 and earns 2/3 of the margin
     expected_everyone = (stored["everyone_profit_per_customer"] + 0.10) * 0.2 / 0.3 - 0.25
     assert rec["everyone_profit_per_customer"] == pytest.approx(expected_everyone, abs=1e-4)

@@ -413,3 +413,42 @@ def test_policy_value_by_hand() -> None:
     assert everyone["value"] == pytest.approx(np.mean([3, 2]) - np.mean([1, 0]))  # the ATE
     with pytest.raises(ValueError, match="no customer got"):
         mk.policy_value(y, arm, ["sms"] * 4, baseline="none")
+
+
+def test_policy_difference_is_paired() -> None:
+    y = [3.0, 1.0, 2.0, 0.0]
+    arm = ["email", "none", "email", "none"]
+    a = ["email", "email", "none", "none"]
+    b = ["email", "email", "email", "email"]
+    d = mk.policy_difference(y, arm, a, b, baseline="none", margin=1.0, cost=0.5)
+    va = mk.policy_value(y, arm, a, baseline="none", margin=1.0, cost=0.5)["value"]
+    vb = mk.policy_value(y, arm, b, baseline="none", margin=1.0, cost=0.5)["value"]
+    assert d["difference"] == pytest.approx(va - vb)
+    # customers 3 and 4 differ: (0 - 0.5 - (2/0.5 - 0 - 0.5)) = -4.0... by hand:
+    # a terms 5.5, -2.5, 0, 0; b terms 5.5, -2.5, 4 - 0.5, -0.5 -> differences 0, 0, -3.5, 0.5
+    assert d["se"] == pytest.approx(np.std([0, 0, -3.5, 0.5], ddof=1) / 2)
+    assert d["share_differ"] == 0.5
+    same = mk.policy_difference(y, arm, a, a, baseline="none")
+    assert same["difference"] == 0 and same["se"] == 0 and same["share_differ"] == 0
+    with pytest.raises(ValueError, match="policy_difference: chosen holds"):
+        mk.policy_difference(y, arm, a, ["sms"] * 4, baseline="none")
+
+
+def test_bootstrap_profit_difference_by_hand_and_paired() -> None:
+    rng = np.random.default_rng(0)
+    n = 400
+    t = rng.integers(0, 2, n)
+    x = rng.random(n)
+    y = (rng.random(n) < 0.1 + 0.4 * x * t).astype(float) * 10   # the effect grows with x
+    out = mk.bootstrap_profit_difference(y, x, -x, t, k=0.25, margin=0.5, cost=0.2, n_boot=200, random_state=1)
+    top = np.argsort(-x, kind="stable")[:100]
+    by_hand = (0.5 * (y[top][t[top] == 1].mean() - y[top][t[top] == 0].mean()) - 0.2) * 100
+    assert out["profit"] == pytest.approx(by_hand)
+    assert out["difference"] == pytest.approx(out["profit"] - out["profit_other"])
+    assert out["ci_low"] > 0 and out["share_positive"] > 0.95   # ranking by x is clearly better
+    same = mk.bootstrap_profit_difference(y, x, x, t, k=0.25, margin=0.5, cost=0.2, n_boot=50)
+    assert same["difference"] == 0 and same["ci_low"] == same["ci_high"] == 0   # paired: identical rankings never differ
+    with pytest.raises(ValueError, match="n_boot"):
+        mk.bootstrap_profit_difference(y, x, -x, t, k=0.25, margin=0.5, cost=0.2, n_boot=3)
+    with pytest.raises(ValueError, match="same length"):
+        mk.bootstrap_profit_difference(y, x[:10], -x, t, k=0.25, margin=0.5, cost=0.2)
