@@ -76,3 +76,18 @@ def check_cost_threshold_and_before_after(records) -> None:
     assert set(records["real_gains"]) <= set(steps[1:])
     gain, low, high = records["final_vs_baseline"]
     assert low <= gain <= high
+    check_tuning_is_adopted_only_if_it_helps(records)
+
+
+def check_tuning_is_adopted_only_if_it_helps(records) -> None:
+    # tuning is kept only if its time-aware CV gain clears min_gain (0.002); if not, the before/after row
+    # says so and repeats the previous step's scores (a gain of exactly zero)
+    assert isinstance(records["tuning_adopted"], bool)
+    if records["tuned_cv"] - records["untuned_cv"] < 0.0019:
+        assert not records["tuning_adopted"]
+    tuning_steps = [s for s in records["steps"] if s.startswith("+ tuning")]
+    assert len(tuning_steps) == 1
+    row = records["before_after"][tuning_steps[0]]
+    if not records["tuning_adopted"]:
+        assert "not adopted" in tuning_steps[0]
+        assert row["gain vs previous"] == 0 and row["gain low"] == row["gain high"] == 0
