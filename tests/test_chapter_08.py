@@ -79,13 +79,28 @@ def test_chapter_08_with_k5_and_a_60_day_window(run_chapter) -> None:
     assert metrics["new|repeat purchase"] == metrics["new|popularity"]
     assert metrics["all|repeat purchase"]["ndcg"] > metrics["all|popularity"]["ndcg"]
 
-    best = rec["best_method"]
-    assert best in methods and best not in ("repeat purchase", "popularity")
+    # the methods to deploy are chosen on the validation split (ALS at implicit's defaults is no candidate)
+    val = rec["validation_ndcg"]
+    candidates = methods - {"ALS (implicit defaults)"}
+    assert set(val) == {f"{view}|{m}" for view in ("all", "new") for m in candidates}
+    best, best_new = rec["best_method"], rec["best_new_method"]
+    assert best in candidates and best_new in candidates
+    assert val[f"all|{best}"] >= max(val[f"all|{m}"] for m in candidates) - 1e-4
+    assert val[f"new|{best_new}"] >= max(val[f"new|{m}"] for m in candidates) - 1e-4
+    assert set(rec["new_not_distinguishable"]) <= candidates - {best_new} | {"ALS (implicit defaults)"}
+    # where the gain comes from: paired ratios agree with the table and contain their point estimate
+    for key, (a, b) in {"trend_vs_repeat": ("repeat + trend", "repeat purchase"),
+                        "hybrid_vs_trend": ("hybrid", "repeat + trend")}.items():
+        assert abs(rec[key]["ratio"] - metrics[f"all|{a}"]["ndcg"] / metrics[f"all|{b}"]["ndcg"]) < 1e-3
+        assert rec[key]["low"] <= rec[key]["ratio"] <= rec[key]["high"]
     ratio = metrics[f"all|{best}"]["ndcg"] / metrics["all|repeat purchase"]["ndcg"]
     assert abs(rec["best_vs_repeat"]["ratio"] - ratio) < 1e-3
     assert rec["best_vs_repeat"]["low"] <= rec["best_vs_repeat"]["ratio"] <= rec["best_vs_repeat"]["high"]
     assert rec["quality_bar_met"] == (rec["best_vs_repeat"]["ratio"] >= 1.15 and rec["best_vs_popularity"]["ratio"] >= 3)
     assert rec["random_split_ndcg"] > rec["time_split_ndcg"]           # the pitfall shows up on the sample too
+    same = rec["same_truth_ndcg"]                                      # like-for-like: one truth set, two trainings
+    assert 0 < same["pairs"] <= rec["test_truth_pairs"]
+    assert 0 <= same["time split"] <= 1 and 0 <= same["random split"] <= 1
     assert len(rec["card_customers"]) == 2 and set(rec["card_customers"]) <= set(test.customers)
     assert all(0 <= h <= 2 * K for h in rec["card_hits"].values())
 
