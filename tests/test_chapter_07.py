@@ -51,6 +51,15 @@ def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
         low, high = rec["test_auc_ci"][name]
         assert 0 <= low <= aucs[name] <= high <= 1
     assert rec["best_test_auc"] == max(aucs.values()) and aucs[rec["best_model"]] == rec["best_test_auc"]
+    # paired bootstrap: the best model against every other learnt model, difference = AUC gap, inside its interval
+    best = rec["best_model"]
+    paired = rec["paired_vs_best"]
+    assert set(paired) == set(models.MODEL_NAMES) - {best, "majority"}
+    for name, (diff, low, high) in paired.items():
+        assert abs(diff - (aucs[best] - aucs[name])) < 1e-5, (name, diff)
+        assert low <= high and -1 <= low and high <= 1
+    for name, (diff, low, high) in rec["svm_vs_knn_tree"].items():
+        assert abs(diff - (aucs["svm"] - aucs[name])) < 1e-5 and low <= high
     # the sweeps used the given grids
     assert rec["knn_best_k"] in PARAMS["knn_ks"]
     assert rec["tree_best_depth"] in PARAMS["tree_depths"]
@@ -62,6 +71,7 @@ def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
     # the pitfalls: the leaked label scores (near) perfectly; spend has many distinct 'classes'
     assert rec["leak_auc"] >= 0.99 and rec["leak_knn_auc"] > aucs["majority"]
     assert rec["spend_as_classes"] > 3
+    assert 1 <= rec["spend_classifier_distinct_predictions"] <= rec["spend_as_classes"]
     assert 0 <= rec["claims_supported"] <= 7
     # a different run than the stored full one
     assert rec["n_test"] != 3299
@@ -76,3 +86,7 @@ def test_stored_chapter_07_is_the_full_run() -> None:
     assert rec["cutoffs"] == ["2010-03-01", "2010-06-01", "2010-09-01"] and rec["horizon_days"] == 90
     assert pd.Timestamp("2010-09-01") + pd.Timedelta(days=90) <= pd.Timestamp("2010-12-09")
     assert all(0.5 <= v <= 1 for v in rec["test_auc"].values())
+    # the chosen settings come from the (extended) grids of the stored run
+    assert rec["knn_best_k"] in [1, 5, 15, 50, 150, 300, 600, 1000, 1500]
+    assert rec["svm_best"]["C"] in [0.01, 0.1, 1.0, 10.0] and rec["svm_best"]["gamma"] in [0.0003, 0.003, 0.03, 0.3]
+    assert set(rec["paired_vs_best"]) == set(rec["test_auc"]) - {rec["best_model"], "majority"}
