@@ -431,7 +431,7 @@ def check_batch(
             if ref[c].notna().sum() == 0:
                 if tx[c].notna().sum() == 0:
                     continue  # an optional column the data do not fill (e.g. no country): nothing drifts
-                rows.append({"check": f"psi_{c}", "value": float("nan"), "threshold": f"< {t.psi_warn:g} (warn), < {t.psi_alert:g} (fail)",
+                rows.append({"check": f"psi_{c}", "value": float("nan"), "threshold": f"PSI >= {t.psi_warn:g} warn, >= {t.psi_alert:g} fail",
                              "status": FAIL, "detail": f"{c}: values appear where the reference batch had none"})
                 continue
             table = psi_table(ref[c], tx[c], bins)
@@ -439,7 +439,7 @@ def check_batch(
             status = psi_status(value, t)
             top = table.iloc[int(np.argmax(table["psi"].to_numpy()))]
             detail = f"bin {top['bin']}: {top['reference_share']:.1%} -> {top['current_share']:.1%}" if status != OK else ""
-            rows.append({"check": f"psi_{c}", "value": value, "threshold": f"< {t.psi_warn:g} (warn), < {t.psi_alert:g} (fail)", "status": status, "detail": detail})
+            rows.append({"check": f"psi_{c}", "value": value, "threshold": f"PSI >= {t.psi_warn:g} warn, >= {t.psi_alert:g} fail", "status": status, "detail": detail})
     return pd.DataFrame(rows)
 
 
