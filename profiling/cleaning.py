@@ -470,9 +470,16 @@ def _normalize(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: The rules that remove cancellation and return lines; :func:`default_rules` leaves them out with
+#: ``keep_returns=True`` (chapters 4 and 6-11), so that return features and tags can be computed.
+RETURN_RULES: tuple[str, ...] = ("cancellations", "returns")
+
+
 def default_rules(
     extreme_factor: float = 100.0,
     extreme_min_quantity: int = 1000,
+    *,
+    keep_returns: bool = False,
 ) -> list[Rule]:
     """The course's cleaning rules, in the order :func:`clean` applies them.
 
@@ -480,6 +487,9 @@ def default_rules(
     ----------
     extreme_factor, extreme_min_quantity:
         Knobs of the ``extreme_quantity`` rule (:func:`extreme_quantity_mask`).
+    keep_returns:
+        Leave out the rules of :data:`RETURN_RULES`, so that cancellation and return lines stay
+        (as negative quantities) for the return features of :mod:`profiling.features`.
 
     Returns
     -------
@@ -490,8 +500,10 @@ def default_rules(
     -------
     >>> [r.name for r in default_rules()][:2]
     ['duplicates', 'missing_customer']
+    >>> "returns" in [r.name for r in default_rules(keep_returns=True)]
+    False
     """
-    return [
+    rules = [
         Rule("duplicates", "exact duplicate lines (all columns equal); one copy is kept", _duplicates),
         Rule("missing_customer", "lines without a customer id", _missing_customer),
         Rule(
@@ -518,6 +530,7 @@ def default_rules(
             kind="transform",
         ),
     ]
+    return [rule for rule in rules if rule.name not in RETURN_RULES] if keep_returns else rules
 
 
 def clean(

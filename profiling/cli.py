@@ -533,8 +533,7 @@ def build_profile_table(
     from profiling import cleaning, segments, tags
 
     raw = datasets.sample_customers(transactions, sample_customers, random_state)
-    skip = {"cancellations", "returns"} if keep_returns else set()
-    rules = [rule for rule in cleaning.default_rules() if rule.name not in skip]
+    rules = cleaning.default_rules(keep_returns=keep_returns)
     clean_tx, _ = cleaning.clean(raw, rules)
     return segments.build_profiles(
         clean_tx, cutoff=cutoff, k=k, ks=list(k_candidates), random_state=random_state, rules=tags.TagRules()

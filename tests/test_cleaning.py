@@ -497,3 +497,12 @@ def test_basic_attributes_is_order_independent():
 def test_module_exports_exist():
     for name in cleaning.__all__:
         assert hasattr(cleaning, name), name
+
+
+def test_default_rules_keep_returns_leaves_out_only_the_return_rules():
+    from profiling.cleaning import RETURN_RULES, default_rules
+
+    everything = [r.name for r in default_rules()]
+    kept = [r.name for r in default_rules(keep_returns=True)]
+    assert set(RETURN_RULES) <= set(everything)
+    assert kept == [name for name in everything if name not in RETURN_RULES]
