@@ -797,6 +797,17 @@ class ItemKNN(Recommender):
 # ------------------------------------------------------------------------------------------------
 
 
+def _dot_scores(customer_vectors: np.ndarray, item_vectors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Scores = dot products of the customers' vectors (fitted rows ``rows``) with every item's vector;
+    0 for customers not seen in training (row -1)."""
+    out = np.zeros((len(rows), len(item_vectors)))
+    ok = rows >= 0
+    if ok.any():
+        with _one_thread():
+            out[ok] = customer_vectors[rows[ok]] @ item_vectors.T
+    return out
+
+
 class ContentBased(Recommender):
     """Similar description: the customer's interest vector (chapter 5) against every item's text vector.
 
@@ -860,12 +871,7 @@ class ContentBased(Recommender):
             del self._training_frame
 
     def _score(self, rows: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(rows), len(self.items_)))
-        ok = rows >= 0
-        if ok.any():
-            with _one_thread():
-                out[ok] = self.user_vectors_[rows[ok]] @ self.catalogue_vectors_.T
-        return out
+        return _dot_scores(self.user_vectors_, self.catalogue_vectors_, rows)
 
     def reason(self, customer: Any, item: Any) -> str:
         col = self._item_col(item)
@@ -935,12 +941,7 @@ class ALS(Recommender):
         self.item_factors_ = np.asarray(model.item_factors, dtype=np.float64)
 
     def _score(self, rows: np.ndarray) -> np.ndarray:
-        out = np.zeros((len(rows), len(self.items_)))
-        ok = rows >= 0
-        if ok.any():
-            with _one_thread():
-                out[ok] = self.user_factors_[rows[ok]] @ self.item_factors_.T
-        return out
+        return _dot_scores(self.user_factors_, self.item_factors_, rows)
 
     def reason(self, customer: Any, item: Any) -> str:
         return "matches your purchase pattern (ALS factors)"

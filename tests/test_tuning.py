@@ -399,5 +399,5 @@ def test_time_aware_split_refuses_a_gap_that_is_not_a_duration() -> None:
 def test_models_reexports_the_reusable_tuning_pieces():
     from profiling import models, tuning
 
-    for name in ["TimeAwareSplit", "build_pipeline", "cost_threshold", "tuned_pipeline"]:
+    for name in ["TimeAwareSplit", "build_pipeline", "cost_threshold", "paired_bootstrap", "tuned_pipeline"]:
         assert getattr(models, name) is getattr(tuning, name)
