@@ -56,6 +56,7 @@ from typing import Callable, Iterable, Literal
 import numpy as np
 import pandas as pd
 
+from profiling import ProfilingWarning
 from profiling.datasets import COLUMNS, data_dir
 
 __all__ = [
@@ -677,7 +678,7 @@ def _lookup(country: pd.Series, countries: pd.DataFrame | None) -> pd.DataFrame:
         warnings.warn(
             f"{len(listed)} country value(s) have no row in the country table and get region "
             f"'{UNKNOWN_REGION}': {listed}. Add them to data/countries.csv to fix this.",
-            UserWarning,
+            ProfilingWarning,
             stacklevel=3,
         )
     small = ref.reindex(pd.Index(uniques, dtype="str"))

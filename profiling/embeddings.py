@@ -50,6 +50,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from profiling import ProfilingWarning
+
 # Must happen before huggingface_hub / transformers are imported (they read these at import time).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -382,7 +384,7 @@ CACHE_ENV: str = "PROFILING_CACHE"
 CACHE_FORMAT: int = 1
 
 
-class CacheWarning(UserWarning):
+class CacheWarning(ProfilingWarning):
     """A cache file was corrupt or stale; it was ignored and rebuilt."""
 
 
