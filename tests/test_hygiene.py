@@ -218,9 +218,60 @@ def test_every_toc_entry_exists() -> None:
 def test_book_executes_every_chapter_and_fails_on_errors() -> None:
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     execute = config["execute"]
-    assert execute["execute_notebooks"] == "force", "the book must show the outputs of its own run"
+    # the book reads the outputs from the cache that `make book` empties and fills first
+    # (tools/execute_chapters.py), so that it shows the outputs of its own run
+    assert execute["execute_notebooks"] == "cache" and execute["cache"] == "_build/.jupyter_cache"
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    book_recipe = makefile[makefile.index("\nbook:"):makefile.index("\ntest:")]
+    assert "tools/execute_chapters.py --cache _build/.jupyter_cache" in book_recipe
+    assert "--all" in book_recipe and "exit 1" in book_recipe, "a Sphinx warning must fail make book"
     assert execute["allow_errors"] is False and execute["raise_on_error"] is True
     assert config["only_build_toc_files"] is True
+
+
+def test_chapter_executor_lists_the_toc_chapters() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("execute_chapters", ROOT / "tools" / "execute_chapters.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert [p.name for p in module.toc_notebooks()] == [p.name for p in NOTEBOOKS]
+    assert all(module.stored_seconds(p) > 0 for p in NOTEBOOKS)      # stored executed, with timings
+
+
+def _requirement_names(lines: list[str]) -> dict[str, str]:
+    from packaging.requirements import Requirement
+
+    reqs = [Requirement(line.split("#")[0].strip()) for line in lines if line.split("#")[0].strip()]
+    return {r.name.lower().replace("_", "-"): str(r.specifier) for r in reqs}
+
+
+def test_lock_pins_every_dependency_within_pyproject_ranges() -> None:
+    import tomllib
+
+    from packaging.specifiers import SpecifierSet
+
+    lock_lines = [line for line in (ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines()
+                  if line and not line.startswith((" ", "#", "-"))]
+    locked = _requirement_names(lock_lines)
+    assert all(spec.startswith("==") for spec in locked.values()), "every lock line is an exact pin"
+    assert not [n for n in locked if n.startswith("nvidia-") or n == "triton"], "the lock holds CUDA packages"
+    assert locked["torch"] == "==2.13.0", "torch is pinned to the plain version (the local +cpu wheel satisfies it)"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = list(project["dependencies"]) + [r for extra in project["optional-dependencies"].values()
+                                             for r in extra if not r.startswith("profiling")]
+    for name, spec in _requirement_names(wanted).items():
+        assert name in locked, f"{name} is in pyproject.toml but not in requirements.lock: run `make lock`"
+        version = locked[name].removeprefix("==")
+        assert SpecifierSet(spec).contains(version, prereleases=True), (
+            f"requirements.lock pins {name}=={version}, outside pyproject.toml's {spec}: run `make lock`")
+
+
+def test_environment_yml_installs_the_lock() -> None:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert "-r requirements.lock" in pip and "-e ." in pip
+    assert "python=3.11" in env["dependencies"]
 
 
 def test_math_is_served_locally() -> None:
@@ -239,6 +290,8 @@ def test_ci_runs_make_test() -> None:
     ]
     assert "set -euo pipefail" in lines
     assert "make test" in lines, ".ci/run must run the README's test command, `make test`"
+    # ... and proves that the stored outputs hold under other BLAS kernels, and that the book builds
+    assert "make test-kernels" in lines and "make book" in lines
 
 
 def test_readme_gives_the_two_commands() -> None:
