@@ -6,11 +6,26 @@ from pathlib import Path
 
 import pytest
 
+from profiling import cleaning, datasets
 from profiling.report import read_records
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 NAME = "03_clean_and_fuse.ipynb"
+
+N = 300
+SEED = 7
+EXTREME_MIN_QUANTITY = 500
+
+
+def expected_cleaning() -> tuple[int, int, int, dict[str, int]]:
+    """Lines and customers of the same seeded sample before and after the chapter's rules (with the same
+    extreme-quantity knob), and the rows each rule removed, computed here with the package."""
+    raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
+    rules = cleaning.default_rules(extreme_factor=100.0, extreme_min_quantity=EXTREME_MIN_QUANTITY)
+    cleaned, report = cleaning.clean(raw, rules)
+    removed = {str(k): int(v) for k, v in report.set_index("rule")["rows_removed"].items()}
+    return len(raw), len(cleaned), int(cleaned["customer_id"].nunique()), removed
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +35,9 @@ def stored() -> dict:
 
 
 def test_chapter_03_with_a_sample_and_other_knobs(run_chapter, stored):
-    rec = run_chapter(NAME, sample_customers=300, random_state=7, extreme_min_quantity=500, cutoff="2010-09-01")
+    rec = run_chapter(NAME, sample_customers=N, random_state=SEED, extreme_min_quantity=EXTREME_MIN_QUANTITY,
+                      cutoff="2010-09-01")
+    rows_in, rows_out, customers_out, removed_here = expected_cleaning()
 
     # the parameters reached the notebook
     assert rec["sample_customers"] == 300
@@ -28,8 +45,9 @@ def test_chapter_03_with_a_sample_and_other_knobs(run_chapter, stored):
     assert rec["cutoff"] == "2010-09-01"
 
     # the sample: 300 customers, and only lines that carry a customer id
-    assert rec["customers_in"] == 300
-    assert 0 < rec["customers_out"] <= 300
+    assert rec["customers_in"] == N
+    assert (rec["rows_in"], rec["rows_out"], rec["customers_out"]) == (rows_in, rows_out, customers_out)
+    assert 0 < rec["customers_out"] <= N
     assert rec["rows_removed_by_rule"]["missing_customer"] == 0
     assert rec["missing_customer_revenue_share"] == 0
 
@@ -40,6 +58,7 @@ def test_chapter_03_with_a_sample_and_other_knobs(run_chapter, stored):
         "returns", "bad_price", "extreme_quantity", "normalize_description",
     }
     assert sum(removed.values()) == rec["report_rows_removed_sum"] == rec["rows_in"] - rec["rows_out"]
+    assert removed == removed_here
     assert removed["normalize_description"] == 0
     share = (rec["revenue_in"] - rec["revenue_out"]) / rec["revenue_in"]
     assert rec["revenue_removed_share"] == pytest.approx(share, abs=1e-4)

@@ -11,12 +11,17 @@ SEED = 7
 CUTOFF = "2010-09-01"
 
 
-def expected_counts() -> tuple[int, int]:
-    """Distinct descriptions and customers with a purchase before the cutoff, in the same seeded sample."""
+def expected_counts() -> tuple[int, int, int]:
+    """Distinct descriptions, customers with a purchase before the cutoff, and those of them who also buy in the
+    90-day evaluation window after it (the customers 5.6 scores), in the same seeded sample."""
     raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
     clean_tx, _ = cleaning.clean(raw)
-    buys = clean_tx[(clean_tx["quantity"] > 0) & (clean_tx["unit_price"] > 0) & (clean_tx["timestamp"] < pd.Timestamp(CUTOFF))]
-    return int(clean_tx["description"].nunique()), int(buys["customer_id"].nunique())
+    cut = pd.Timestamp(CUTOFF)
+    buys = clean_tx[(clean_tx["quantity"] > 0) & (clean_tx["unit_price"] > 0) & (clean_tx["timestamp"] < cut)]
+    later = clean_tx[(clean_tx["quantity"] > 0) & (clean_tx["timestamp"] >= cut)
+                     & (clean_tx["timestamp"] < cut + pd.Timedelta(days=90))]
+    users = set(buys["customer_id"])
+    return int(clean_tx["description"].nunique()), len(users), len(users & set(later["customer_id"]))
 
 
 def test_chapter_05_with_tfidf_on_a_sample(run_chapter, tmp_path) -> None:
@@ -32,7 +37,7 @@ def test_chapter_05_with_tfidf_on_a_sample(run_chapter, tmp_path) -> None:
         measure_cost=False,
         cache_dir=str(tmp_path / "cache"),
     )
-    n_items, n_users = expected_counts()
+    n_items, n_users, n_eval_users = expected_counts()
     assert rec["embedder"] == "tfidf"
     assert rec["embedding_dim"] == 256  # TfidfEmbedder's default n_components (the vocabulary is larger)
     assert rec["n_items"] == n_items
@@ -45,6 +50,6 @@ def test_chapter_05_with_tfidf_on_a_sample(run_chapter, tmp_path) -> None:
     assert {key.split("|")[1] for key in rec["metrics"]} == {"tfidf", "popularity", "history"}
     for hit_rate, ndcg in rec["metrics"].values():
         assert 0 <= ndcg <= hit_rate <= 1
-    assert 0 < rec["n_eval_users"] <= n_users
+    assert rec["n_eval_users"] == n_eval_users <= n_users
     assert rec["profile_columns_added"] == 4 + rec["n_categories"]
     assert not (tmp_path / "cache").exists()  # TF-IDF is refitted, never cached

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from profiling import cleaning, datasets, models
+from profiling.report import read_records
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 N = 1200
 SEED = 7
@@ -25,12 +31,14 @@ PARAMS = dict(
 )
 
 
-def expected_test_task() -> models.Task:
-    """The test task of the same seeded sample, built outside the notebook."""
+def expected_tasks() -> tuple[models.Task, models.Task]:
+    """The test task and the training value-tier task of the same seeded sample, built outside the notebook."""
     raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
     rules = [r for r in cleaning.default_rules() if r.name not in ("cancellations", "returns")]
     tx, _ = cleaning.clean(raw, rules)
-    return models.make_task(tx, PARAMS["test_cutoff"], PARAMS["horizon_days"])
+    test = models.make_task(tx, PARAMS["test_cutoff"], PARAMS["horizon_days"])
+    tier_train = models.make_task(tx, PARAMS["train_cutoff"], PARAMS["horizon_days"], target="value_tier")
+    return test, tier_train
 
 
 def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
@@ -38,7 +46,7 @@ def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
     # the parameters reached the tasks
     assert rec["cutoffs"] == [PARAMS["fit_cutoff"], PARAMS["train_cutoff"], PARAMS["test_cutoff"]]
     assert rec["horizon_days"] == 60
-    test = expected_test_task()
+    test, tier_train = expected_tasks()
     assert rec["n_test"] == len(test) and 0 < rec["n_test"] <= N
     assert rec["test_positive_share"] == round(float(test.y.mean()), 6)
     assert rec["n_features"] == len(models.ALL_FEATURES)
@@ -64,25 +72,22 @@ def test_chapter_07_with_other_cutoffs_and_horizon(run_chapter) -> None:
     assert rec["knn_best_k"] in PARAMS["knn_ks"]
     assert rec["tree_best_depth"] in PARAMS["tree_depths"]
     assert rec["svm_best"]["C"] in PARAMS["svm_Cs"] and rec["svm_best"]["gamma"] in PARAMS["svm_gammas"]
-    # value tiers: two increasing edges; a learnt tier model beats the majority class
-    lo, hi = rec["tier_edges"]
-    assert 0 < lo <= hi
+    # value tiers: the terciles of the training window's buyers' spend (recorded to 6 decimals), reused for the
+    # test; a learnt tier model beats the majority class
+    assert rec["tier_edges"] == pytest.approx(list(tier_train.tier_edges), abs=1e-6)
     assert rec["tier_balanced_accuracy"]["majority"] <= max(rec["tier_balanced_accuracy"].values())
     # the pitfalls: the leaked label scores (near) perfectly; spend has many distinct 'classes'
     assert rec["leak_auc"] >= 0.99 and rec["leak_knn_auc"] > aucs["majority"]
-    assert rec["spend_as_classes"] > 3
+    assert rec["spend_as_classes"] == tier_train.spend.round(0).astype("int64").nunique() > 3   # whole pounds
     assert 1 <= rec["spend_classifier_distinct_predictions"] <= rec["spend_as_classes"]
-    assert 0 <= rec["claims_supported"] <= 7
+    # of the 7 claims, 'simple' and 'costly at prediction' are supported by construction, 5 are measured
+    assert 2 <= rec["claims_supported"] <= 7
     # a different run than the stored full one
-    assert rec["n_test"] != 3299
+    assert rec["n_test"] < read_records(NOTEBOOKS / "07_knn_tree_svm.ipynb")["n_test"]
 
 
 def test_stored_chapter_07_is_the_full_run() -> None:
-    from pathlib import Path
-
-    from profiling.report import read_records
-
-    rec = read_records(Path(__file__).resolve().parent.parent / "notebooks" / "07_knn_tree_svm.ipynb")
+    rec = read_records(NOTEBOOKS / "07_knn_tree_svm.ipynb")
     assert rec["cutoffs"] == ["2010-03-01", "2010-06-01", "2010-09-01"] and rec["horizon_days"] == 90
     assert pd.Timestamp("2010-09-01") + pd.Timedelta(days=90) <= pd.Timestamp("2010-12-09")
     assert all(0.5 <= v <= 1 for v in rec["test_auc"].values())

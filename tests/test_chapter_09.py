@@ -26,7 +26,8 @@ def stored() -> dict:
 
 
 def test_stored_chapter_meets_the_quality_bar(stored: dict) -> None:
-    # class transformation with gradient boosting, Womens E-Mail vs No E-Mail, target visit, 50/50 split
+    # class transformation with gradient boosting, Womens E-Mail vs No E-Mail, target visit, 50/50 split;
+    # bar 0.0087 below the stored 0.07465 (its bootstrap interval 0.059-0.093 is about ±0.017)
     assert stored["uplift_at_k"]["class transformation"] >= 0.066
     for model, (low, high) in stored["uplift_at_k_ci"].items():
         assert low < stored["uplift_at_k"][model] < high
@@ -55,9 +56,13 @@ def test_stored_chapter_meets_the_quality_bar(stored: dict) -> None:
 
 def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, stored: dict) -> None:
     rec = run_chapter(NAME, cost_per_email=0.25, margin=0.2, n_boot=50, cost_per_contact=5.0)
-    # Part 2: the same split and models, so only the decision moves, and in the right direction
-    assert rec["uplift_at_k"] == stored["uplift_at_k"]
-    assert rec["usd_per_visit"] == stored["usd_per_visit"]
+    # Part 2: the same split and models, so only the decision moves, and in the right direction.
+    # Not exact equality: the stored notebook may come from another CPU. uplift@30% cuts a ranking of ~21k
+    # gradient-boosted scores, where last-bit differences can reorder near-ties at the cut; one customer of the
+    # ~3,200 per arm in the top 30 % moves a rate by ~3e-4, so abs=1e-3 allows about three such swaps.
+    assert rec["uplift_at_k"] == pytest.approx(stored["uplift_at_k"], abs=1e-3)
+    # a ratio of arm means (no ranking), recorded rounded to 4 decimals: a last-bit difference can flip that digit
+    assert rec["usd_per_visit"] == pytest.approx(stored["usd_per_visit"], abs=1e-4)
     assert 0 <= rec["recommended_share"] < stored["recommended_share"]
     assert rec["multi_shares"]["No E-Mail"] > stored["multi_shares"]["No E-Mail"]
     assert sum(rec["multi_shares"].values()) == pytest.approx(1.0, abs=1e-4)

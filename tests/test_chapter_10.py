@@ -3,6 +3,8 @@ search budget, fewer bootstrap resamples and a customer sample."""
 
 from __future__ import annotations
 
+import pytest
+
 BUDGET = 4
 N_BOOT = 200
 SAMPLE = 2500
@@ -73,9 +75,17 @@ def check_cost_threshold_and_before_after(records) -> None:
             assert row["gain vs previous"] is None  # nothing before the baseline
         else:
             assert row["gain low"] <= row["gain vs previous"] <= row["gain high"], step
+    # each gain is the AUC difference to the previous step (three roundings to 4 decimals: abs=2e-4), and is
+    # 'real' when its interval lies above 0 (the lows are recorded rounded, so 0 may be either side)
+    for previous, step in zip(steps, steps[1:]):
+        assert table[step]["gain vs previous"] == pytest.approx(
+            table[step]["ROC AUC"] - table[previous]["ROC AUC"], abs=2e-4), step
+        real = step in records["real_gains"]
+        assert (table[step]["gain low"] >= 0) if real else (table[step]["gain low"] <= 0), step
     assert set(records["real_gains"]) <= set(steps[1:])
     gain, low, high = records["final_vs_baseline"]
     assert low <= gain <= high
+    assert gain == pytest.approx(table[steps[-1]]["ROC AUC"] - table[steps[0]]["ROC AUC"], abs=2e-4)
     check_tuning_is_adopted_only_if_it_helps(records)
 
 

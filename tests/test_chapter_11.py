@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from profiling import cleaning, datasets, models
 
@@ -52,7 +53,6 @@ def test_chapter_11_with_other_epsilon_k_and_key(run_chapter, tmp_path: Path) ->
 
     # pseudonyms: a plain hash is reversed for everyone, the keyed one for no one
     assert rec["reversed_naive"] == n and rec["reversed_keyed"] == 0
-    assert rec["pseudonyms_unique"] is True and rec["pseudonyms_stable"] is True
 
     # k-anonymity with the other k
     assert rec["k_target"] == K
@@ -60,17 +60,17 @@ def test_chapter_11_with_other_epsilon_k_and_key(run_chapter, tmp_path: Path) ->
     assert 0 <= rec["withheld"] <= 0.01 * n + 1
     assert 0 <= rec["precision_after"] <= 1
     assert set(rec["levels_after"]) == {"country", "tenure_months", "value_tier", "orders"}
-    assert rec["discernibility_monotone"] is True               # nested hierarchies: steps only merge groups
     original, generalized, _ = rec["spend_explained"]
     assert 0 <= generalized <= original <= 1                     # a coarser partition explains no more variance
 
     # Laplace mechanism with the other epsilon: half for counts (sensitivity 1), half for sums (bound 5000)
     assert rec["dp_epsilon"] == EPSILON
-    assert rec["dp_count_scale"] == 1 / (EPSILON / 2)
-    assert rec["dp_sum_scale"] == 5000 / (EPSILON / 2)
+    assert rec["dp_count_scale"] == pytest.approx(1 / (EPSILON / 2), rel=1e-12)
+    assert rec["dp_sum_scale"] == pytest.approx(5000 / (EPSILON / 2), rel=1e-12)
     assert rec["dp_true_customers"] == n
     assert rec["dp_groups"] == ["churned", "new", "at_risk", "loyal", "active"]   # a partition fixed in advance
-    assert rec["rfm_removal_max_count_change"] >= 0
+    # removing a customer lowers the segment counts' total by 1, so at least one count changes: max >= 1
+    assert rec["rfm_removal_max_count_change"] >= 1
     errors = [rec["dp_error_counts"][e] for e in sorted(rec["dp_error_counts"], key=float)]
     assert errors == sorted(errors, reverse=True)
 
@@ -89,8 +89,9 @@ def test_chapter_11_with_other_epsilon_k_and_key(run_chapter, tmp_path: Path) ->
     for gap, low, high in rec["disparity"].values():
         assert low <= high
     assert "all-MiniLM-L6-v2" not in rec["compute_models"] and "logistic" in rec["compute_models"]
-    assert rec["compute_times_positive"] is True
     assert len(rec["season_auc"]) == 3 and all(0 <= a <= 1 for a in rec["season_auc"])
     assert len(rec["season_auc_intervals"]) == 3
-    assert rec["season_drift_n_fail_equal_windows"] >= 0 and rec["feature_drift_n_fail_equal_windows"] >= 0
+    # equal history windows remove the artefact of a longer history: no more features fail than with all of it
+    assert rec["season_drift_n_fail_equal_windows"] <= rec["season_drift_n_fail"] <= len(models.ALL_FEATURES)
+    assert rec["feature_drift_n_fail_equal_windows"] <= rec["feature_drift_n_fail"] <= len(models.ALL_FEATURES)
     assert all(0 <= r <= 1 for r in rec["season_rates"])
