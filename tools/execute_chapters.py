@@ -22,6 +22,7 @@ Exit status 1 (with the chapter, the cell and the error) if a chapter raises.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import sys
 import time
@@ -78,12 +79,17 @@ def execute(path: str, timeout: int) -> tuple[str, float, nbformat.NotebookNode 
     from nbclient.exceptions import CellExecutionError
 
     nb = nbformat.read(path, as_version=4)
+    # jupyter-cache identifies a notebook by its code cells' source and metadata: keep the stored
+    # metadata (nbclient rewrites the execution timestamps in it) so that the book finds the outputs
+    stored_metadata = [copy.deepcopy(cell.metadata) for cell in nb.cells]
     started = time.perf_counter()
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     except CellExecutionError as error:
         return path, time.perf_counter() - started, None, str(error).strip().splitlines()[-1]
+    for cell, metadata in zip(nb.cells, stored_metadata):
+        cell.metadata = metadata
     return path, time.perf_counter() - started, nb, ""
 
 
@@ -112,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(f"{name}: {error}")
                 print(f"FAILED  {name} after {seconds:.1f} s: {error}", flush=True)
                 continue
-            from jupyter_cache.base import NbBundleIn
+            from jupyter_cache.base import CacheBundleIn
 
-            cache.cache_notebook_bundle(NbBundleIn(nb, uri=path), check_validity=False, overwrite=True)
+            cache.cache_notebook_bundle(CacheBundleIn(nb, uri=path), check_validity=False, overwrite=True)
             print(f"executed {name} in {seconds:.1f} s", flush=True)
     print(f"{len(paths) - len(failed)} of {len(paths)} chapters executed in {time.perf_counter() - started:.1f} s "
           f"with {args.jobs} job(s)", flush=True)
