@@ -335,6 +335,7 @@ line = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=st.lists(line, min_size=0, max_size=25), data=st.data())
 def test_clean_is_order_independent(rows, data):

@@ -54,6 +54,7 @@ def model():
     return load_model()
 
 
+@pytest.mark.slow
 def test_load_model_is_cached(model) -> None:
     assert load_model() is model
     assert model.get_embedding_dimension() == EMBEDDING_DIM

@@ -140,16 +140,57 @@ def test_rfm_summary_equals_lifetimes() -> None:
     pd.testing.assert_frame_equal(ours, theirs[ours.columns], check_names=False, check_index_type=False, atol=1e-5)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True)
-@given(seed=st.integers(0, 10_000))
-def test_row_order_does_not_matter(seed: int) -> None:
-    from profiling.datasets import make_transactions
+START = pd.Timestamp("2010-01-01")
 
-    tx = make_transactions(40, random_state=seed % 7)
-    shuffled = tx.sample(frac=1.0, random_state=seed).reset_index(drop=True)
-    a = features.customer_features(tx, cutoff="2010-10-01", countries=REF, low_price=2.0)
-    b = features.customer_features(shuffled, cutoff="2010-10-01", countries=REF, low_price=2.0)
-    pd.testing.assert_frame_equal(a, b)
+
+@st.composite
+def shops_with_ties(draw) -> pd.DataFrame:
+    """Small canonical frames with 2-6 customers and many ties: invoices at the same day and hour, equal
+    line values, repeated items, returns, and customers whose two countries are equally frequent.
+    Over the 30 examples below (before their cutoff): every one has at least 2 buyers (3.2 on average)
+    and invoices of different customers at the same time, half have two invoices of one customer at the
+    same time, a quarter a customer whose two countries tie, most a return."""
+    rows = []
+    number = 0
+    for c in range(draw(st.integers(min_value=2, max_value=6))):
+        for _ in range(draw(st.integers(min_value=1, max_value=5))):
+            number += 1
+            day = draw(st.sampled_from([1, 8, 15, 22, 29]))  # few days and hours: same-time invoices,
+            hour = draw(st.sampled_from([9, 14]))            # tied gaps and tied typical hours
+            country = draw(st.sampled_from(["United Kingdom", "France"]))
+            is_return = draw(st.integers(min_value=0, max_value=3)) == 0
+            invoice = f"{'C' if is_return else ''}{number}"
+            lines = draw(
+                st.lists(st.tuples(st.sampled_from(["X", "Y", "Z"]), st.integers(1, 6), st.sampled_from([0.5, 1.0, 2.0])),
+                         min_size=1, max_size=2)
+            )
+            stamp = START + pd.Timedelta(days=day, hours=hour)
+            for item, qty, price in lines:
+                rows.append((f"c{c}", invoice, item, -qty if is_return else qty, price, stamp, country))
+    # fixed ends: purchases on the first day (two customers: at least two buyers before every cutoff) and
+    # one on the last day, so that every cutoff is inside the data
+    rows.append(("c0", "first", "X", 1, 1.0, START, "United Kingdom"))
+    rows.append(("c1", "first-b", "X", 1, 1.0, START, "France"))
+    rows.append(("c1", "last", "Y", 1, 1.0, START + pd.Timedelta(days=60), "France"))
+    return tx_frame(rows)
+
+
+@pytest.mark.slow
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(tx=shops_with_ties(), seed=st.integers(0, 2**32 - 1), cut_day=st.integers(min_value=10, max_value=60))
+def test_row_order_does_not_matter(tx: pd.DataFrame, seed: int, cut_day: int) -> None:
+    # One call sees the shop twice: its lines as generated (by customer and invoice), and a shuffled copy
+    # whose customers are renamed "copy-...". A customer's features depend only on their own lines (the
+    # cutoff and the low-price threshold are given), so both copies must get the same row.
+    # (One call instead of two keeps 30 examples fast: a call costs about 0.2 s whatever the size.)
+    cutoff = START + pd.Timedelta(days=cut_day)
+    shuffled = tx.sample(frac=1.0, random_state=seed).assign(customer_id=lambda d: "copy-" + d["customer_id"])
+    f = features.customer_features(pd.concat([tx, shuffled], ignore_index=True), cutoff=cutoff, countries=REF, low_price=1.0)
+    original = f[~f.index.str.startswith("copy-")]
+    copy = f[f.index.str.startswith("copy-")].rename(index=lambda c: c.removeprefix("copy-"))
+    buyers = sorted(tx.loc[(tx["timestamp"] < cutoff) & (tx["quantity"] > 0), "customer_id"].unique())
+    assert len(buyers) >= 2 and list(original.index) == buyers
+    pd.testing.assert_frame_equal(copy, original)
 
 
 def test_monetary_adds_up_to_net_revenue() -> None:

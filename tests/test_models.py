@@ -149,6 +149,7 @@ def random_frame(rows: list[tuple[str, int, int, float]]) -> pd.DataFrame:
     return tx_frame(lines)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rows=rows_strategy,
@@ -266,8 +267,10 @@ def test_make_models_knn_fits_fewer_rows_than_k() -> None:
     train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60)
     assert len(train) < 300
     table = models.evaluate(models.make_models(0, names=["knn"]), train, test)
-    assert 0 <= table.loc["knn", "roc_auc"] <= 1
     assert table.attrs["fitted"]["knn"].named_steps["model"].n_neighbors_ == len(train)
+    # every training row is every test row's neighbour: the score is the training repurchase share, for all
+    np.testing.assert_allclose(table.attrs["scores"]["knn"], train.y.mean())
+    assert table.loc["knn", "roc_auc"] == 0.5  # a constant score ranks nobody
 
 
 def test_evaluate_is_deterministic(synthetic_split) -> None:
@@ -292,6 +295,22 @@ def test_evaluate_multiclass_and_bad_inputs(synthetic_split) -> None:
     train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60, "value_tier")
     res = models.evaluate(models.make_models(0, names=["logistic", "svm", "tree"]), train, test)
     assert ((res >= 0) & (res <= 1)).all().all()
+    # one-vs-rest macro AUCs and macro F1, recomputed with scikit-learn from each fitted model's own output
+    from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
+
+    for name, fitted in res.attrs["fitted"].items():
+        assert list(fitted.classes_) == sorted(models.TIERS)
+        if name == "svm":  # no predict_proba: a softmax of the decision function
+            d = fitted.decision_function(test.X)
+            proba = np.exp(d) / np.exp(d).sum(axis=1, keepdims=True)
+        else:
+            proba = fitted.predict_proba(test.X)
+        np.testing.assert_allclose(res.attrs["scores"][name], proba, rtol=1e-12)
+        expected_auc = roc_auc_score(test.y, proba, multi_class="ovr", average="macro", labels=fitted.classes_)
+        assert res.loc[name, "roc_auc"] == pytest.approx(expected_auc, abs=1e-12)
+        assert res.loc[name, "f1"] == pytest.approx(f1_score(test.y, fitted.predict(test.X), average="macro", zero_division=0))
+        assert res.loc[name, "balanced_accuracy"] == pytest.approx(balanced_accuracy_score(test.y, fitted.predict(test.X)))
+    assert res.loc["logistic", "roc_auc"] > 0.65  # the value tier is predictable from the features
     tr, te = synthetic_split
     with pytest.raises(ValueError, match="different feature columns"):
         models.evaluate(models.make_models(0, names=["tree"]), tr, (te.X.iloc[:, :5], te.y))
@@ -347,6 +366,18 @@ def test_bootstrap_auc() -> None:
 
 
 def test_scaler_handles_skew() -> None:
-    X = pd.DataFrame({"spend": [1.0, 10.0, 100.0, 100_000.0], "count": [1.0, 2.0, 3.0, 4.0]})
-    Z = models.scaler().fit_transform(X)
+    # a net return (negative), a zero, ordinary shoppers and one GBP 100,000 wholesaler
+    X = pd.DataFrame({"spend": [-50.0, 0.0, 1.0, 10.0, 100.0, 100_000.0], "count": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    Z = np.asarray(models.scaler().fit_transform(X))
     assert np.allclose(Z.mean(axis=0), 0) and np.allclose(Z.std(axis=0), 1)
+    # exactly sign(x) * log1p(|x|), then standardized with the population standard deviation
+    logged = np.sign(X.to_numpy()) * np.log1p(np.abs(X.to_numpy()))
+    expected = (logged - logged.mean(axis=0)) / logged.std(axis=0)
+    np.testing.assert_allclose(Z, expected, rtol=1e-12, atol=1e-12)
+    spend = Z[:, 0]
+    assert np.isfinite(Z).all() and spend[1] != spend[0]       # log1p: zero stays finite; the sign is kept
+    assert (np.diff(spend) > 0).all()                          # monotone: the order of customers is kept
+    # what only the log gives: the ordinary customers stay apart (1 and 100 are > 0.5 sd apart; standardizing
+    # the raw pounds puts them 0.003 sd apart) and the wholesaler is not at the largest z-score 6 rows allow
+    assert spend[4] - spend[2] > 0.5
+    assert spend[5] < 0.9 * np.sqrt(len(X) - 1)

@@ -51,9 +51,10 @@ def test_pseudonyms_do_not_reveal_ids_and_cannot_be_recomputed_without_key() -> 
     # the id never appears inside its pseudonym, and the key never appears in the output
     assert not any(i in p for i, p in zip(ids, pseud))
     assert all(KEY not in p for p in pseud)
-    # pseudonyms look uniformly random: hex digits roughly balanced
+    # pseudonyms look uniformly random: all 16 hex digits, about equally often (chi-squared, 1,600 digits)
     digits = pd.Series(list("".join(pseud))).value_counts()
     assert len(digits) == 16
+    assert stats.chisquare(digits.to_numpy()).pvalue > 0.001
 
 
 def test_pseudonymize_index_prefix_and_length() -> None:
@@ -218,16 +219,27 @@ def test_laplace_noise_has_the_documented_scale(sensitivity: float, epsilon: flo
     noise = noisy - 100.0
     b = sensitivity / epsilon
     assert privacy.laplace_scale(sensitivity, epsilon) == pytest.approx(b)
+    # there is noise: no release equals the true count, and the draws are independent (no two alike)
+    assert np.count_nonzero(noise) == n and np.unique(noise).size == n
+    # centred on the true count (4 standard errors; the standard deviation is sqrt(2) b)
+    assert abs(np.mean(noise)) < 4 * np.sqrt(2) * b / np.sqrt(n)
     # mean absolute deviation of Laplace(0, b) is b; standard deviation sqrt(2) b (4 standard errors)
     assert abs(np.mean(np.abs(noise)) - b) < 4 * b / np.sqrt(n)
     assert np.std(noise) == pytest.approx(np.sqrt(2) * b, rel=0.05)
     # and the whole distribution is Laplace(0, b): Kolmogorov-Smirnov does not reject
     assert stats.kstest(noise, "laplace", args=(0.0, b)).pvalue > 0.01
-    # the guarantee itself: P(noise in S) for two neighbouring counts differs by at most e^epsilon
-    if sensitivity == 1.0:
-        lo = np.mean(np.abs(noise) < b)                 # P(count 100 released within b of 100)
-        shifted = np.mean(np.abs(noise + 1.0) < b)      # same event for the neighbour with count 101
-        assert shifted <= np.exp(epsilon) * lo + 0.02
+    # the guarantee itself, both ways: a neighbouring table's count is 100 + sensitivity; for every event
+    # "the release is at least 100 + t" the two probabilities differ by at most a factor e^epsilon
+    # (up to sampling error). Releasing the exact count fails it: P = 0 for one table and 1 for the other.
+    for t in sensitivity * np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]):
+        p = np.mean(noise >= t)                    # P[M(D) >= 100 + t]
+        q = np.mean(noise + sensitivity >= t)      # P[M(D') >= 100 + t]
+        assert q <= np.exp(epsilon) * p + 0.01 and p <= np.exp(epsilon) * q + 0.01, (t, p, q)
+    # ... and no more noise than needed: in the upper tail the ratio is exactly e^epsilon (log ratio epsilon;
+    # a scale of b/2 would give 2 epsilon, 2b epsilon / 2)
+    for t in (sensitivity, 2 * sensitivity):
+        log_ratio = np.log(np.mean(noise + sensitivity >= t) / np.mean(noise >= t))
+        assert log_ratio == pytest.approx(epsilon, rel=0.2), t
 
 
 def test_laplace_mechanism_shapes_and_seeds() -> None:
@@ -264,6 +276,19 @@ def test_dp_aggregates_columns_scales_and_public_groups() -> None:
     assert (out["noisy_customers"] >= 0).all() and out["noisy_mean"].between(0, 1000).all()
     again = privacy.dp_aggregates(f, "segment", "spend", epsilon=2.0, bounds=(0, 1000), random_state=1)
     pd.testing.assert_frame_equal(out, again)
+    # the noisy columns are the true ones plus noise: different from them, and the mean is noisy total / noisy count
+    present = out["customers"] > 0
+    assert (out.loc[present, "noisy_customers"] != out.loc[present, "customers"]).all()
+    assert (out["noisy_total"] != out["total"]).all()
+    np.testing.assert_allclose(out.loc[present, "noisy_mean"],
+                               (out["noisy_total"] / out["noisy_customers"]).clip(0, 1000)[present])
+    # over many releases the noise has the documented scales: mean absolute error = count_scale, sum_scale
+    releases = [privacy.dp_aggregates(f, "segment", "spend", epsilon=2.0, bounds=(0, 1000), random_state=s)
+                for s in range(300)]
+    count_error = np.concatenate([(r["noisy_customers"] - r["customers"])[present].to_numpy() for r in releases])
+    sum_error = np.concatenate([(r["noisy_total"] - r["total"]).to_numpy() for r in releases])
+    assert np.mean(np.abs(count_error)) == pytest.approx(1.0, rel=0.15)     # 900 draws: about 4 standard errors
+    assert np.mean(np.abs(sum_error)) == pytest.approx(1000.0, rel=0.15)    # 1,200 draws
     split = privacy.dp_aggregates(f, "segment", "spend", epsilon=2.0, bounds=(-50, 1000), count_share=0.25, random_state=1)
     assert split["count_scale"].iloc[0] == pytest.approx(1 / 0.5) and split["sum_scale"].iloc[0] == pytest.approx(1000 / 1.5)
 

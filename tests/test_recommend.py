@@ -331,6 +331,7 @@ events = st.lists(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(past=events, future=events)
 def test_no_recommender_sees_the_test_period(past, future) -> None:

@@ -134,14 +134,56 @@ def test_stack_cutoffs() -> None:
 # ---------------------------------------------------------------- pipelines
 
 
+def _expected_scaling(scaling: str, X: np.ndarray) -> np.ndarray:
+    """What each scaling is documented to do, computed by hand (population standard deviation, as StandardScaler)."""
+    def z(a: np.ndarray) -> np.ndarray:
+        return (a - a.mean(axis=0)) / a.std(axis=0)
+
+    def signed_log(a: np.ndarray) -> np.ndarray:
+        return np.sign(a) * np.log1p(np.abs(a))
+
+    return {
+        "none": lambda a: a,
+        "minmax": lambda a: (a - a.min(axis=0)) / (a.max(axis=0) - a.min(axis=0)),
+        "zscore": z,
+        "log": signed_log,
+        "log_zscore": lambda a: z(signed_log(a)),
+    }[scaling](X)
+
+
+def test_every_scaling_is_checked() -> None:
+    assert set(tuning.SCALINGS) == {"none", "minmax", "zscore", "log", "log_zscore", "quantile"}
+
+
 @pytest.mark.parametrize("scaling", tuning.SCALINGS)
 def test_build_pipeline_every_scaling(scaling) -> None:
+    from scipy import stats
+
     X, y, _ = panel()
-    X = X.abs()
+    X[["a", "b"]] = X[["a", "b"]].abs() * 50  # skewed and large, as spend is; `c` keeps its negative values
     X.iloc[0, 0] = np.nan  # the imputer handles missing values
     pipe = tuning.build_pipeline(KNeighborsClassifier(5), scaling=scaling).fit(X, y)
     assert pipe.predict_proba(X).shape == (len(X), 2)
     assert list(pipe.named_steps) == ["impute", "scale", "select", "reduce", "model"]
+    # the missing value becomes the column's median (of the other rows)
+    imputed = X.fillna(X.median()).to_numpy()
+    assert imputed[0, 0] == pytest.approx(X["a"].iloc[1:].median())
+    Z = np.asarray(pipe[:-1].transform(X))
+    assert Z.shape == X.shape and np.isfinite(Z).all()
+    if scaling == "quantile":
+        # to a normal shape: monotone in every column, and each value at the normal quantile of its rank
+        for j in range(Z.shape[1]):
+            assert stats.spearmanr(Z[:, j], imputed[:, j]).statistic == pytest.approx(1.0)
+        normal_scores = stats.norm.ppf((stats.rankdata(imputed, axis=0) - 0.5) / len(Z))
+        central = np.abs(normal_scores) < 2
+        assert np.abs(Z - normal_scores)[central].max() < 0.1
+        assert np.percentile(Z, [16, 50, 84], axis=0) == pytest.approx(np.array([[-1] * 3, [0] * 3, [1] * 3]), abs=0.05)
+    else:
+        expected = _expected_scaling(scaling, imputed)
+        np.testing.assert_allclose(Z, expected, rtol=1e-9, atol=1e-9)
+        # and the model is fitted on the transformed rows: the same as a KNN on the hand-made matrix
+        by_hand = KNeighborsClassifier(5).fit(expected, y)
+        np.testing.assert_allclose(pipe.predict_proba(X), by_hand.predict_proba(expected))
 
 
 def test_build_pipeline_reduce_and_select() -> None:
@@ -225,19 +267,67 @@ def test_run_search_refuses_unknown_method() -> None:
         tuning.run_search(LogisticRegression(), {"C": tuning.float_dim(0.1, 1)}, X, y, method="anneal")
 
 
+def _cv_auc(estimator, X, y, cv, groups) -> float:
+    return float(np.mean(cross_val_score(estimator, X, y, cv=cv, groups=groups, scoring="roc_auc")))
+
+
 def test_tuned_pipeline_and_compare_searches() -> None:
+    from sklearn.preprocessing import StandardScaler
+
     X, y, groups = panel()
     pipe, res = tuning.tuned_pipeline(
         KNeighborsClassifier(), {"n_neighbors": tuning.int_dim(3, 40)}, X, y, groups=groups, budget=4, scaling="zscore"
     )
     assert pipe.predict_proba(X).shape == (len(X), 2)
     assert list(res.best_params) == ["model__n_neighbors"]
+    k = res.best_params["model__n_neighbors"]
+    assert isinstance(k, int) and 3 <= k <= 40
+    # the returned pipeline is the best candidate, with the asked scaling, refitted on all rows
+    assert pipe.named_steps["model"].n_neighbors == k and isinstance(pipe.named_steps["scale"], StandardScaler)
+    by_hand = tuning.build_pipeline(KNeighborsClassifier(k), scaling="zscore")
+    np.testing.assert_array_equal(pipe.predict_proba(X), by_hand.fit(X, y).predict_proba(X))
+    # the budget: 4 candidates (optuna trials), each cross-validated with the default TimeAwareSplit(3)
+    assert res.n_candidates == len(res.trials) == 4 and res.n_fits == 4 * 3
+    tried = res.trials["params_model__n_neighbors"].tolist()
+    assert all(3 <= t <= 40 for t in tried)
+    # every trial's value is its real CV score, and the best score is the largest of them
+    for t, value in zip(tried, res.trials["value"]):
+        cv_score = _cv_auc(tuning.build_pipeline(KNeighborsClassifier(t), scaling="zscore"), X, y, TimeAwareSplit(3), groups)
+        assert value == pytest.approx(cv_score, abs=1e-12)
+    assert res.best_score == pytest.approx(res.trials["value"].max(), abs=1e-12)
+    assert res.best_score == pytest.approx(_cv_auc(by_hand, X, y, TimeAwareSplit(3), groups), abs=1e-12)
+
+    cv = TimeAwareSplit(2)
     table, results = tuning.compare_searches(
-        DecisionTreeClassifier(random_state=0), SPACE, X, y, budget=4, cv=TimeAwareSplit(2), groups=groups, methods=("grid", "random")
+        DecisionTreeClassifier(random_state=0), SPACE, X, y, budget=4, cv=cv, groups=groups, methods=("grid", "random")
     )
     assert list(table["method"]) == ["grid", "random"]
     assert {"best CV score", "candidates", "fits", "full-fit equivalents", "seconds", "best parameters"} <= set(table.columns)
     assert set(results) == {"grid", "random"}
+    grid = tuning.grid_from_space(SPACE, 4)
+    for method, row in table.set_index("method").iterrows():
+        r = results[method]
+        scores = r.trials["mean_test_score"]
+        # the table reports the best candidate: the largest CV score over the candidates tried
+        assert row["best CV score"] == r.best_score == pytest.approx(scores.max(), abs=1e-12)
+        assert r.best_score > scores.min()  # the candidates differ: reporting another one would show
+        # within the budget: at most 4 candidates, each fitted once per fold
+        assert row["candidates"] == r.n_candidates == len(r.trials) <= 4
+        assert row["fits"] == r.n_fits == 2 * r.n_candidates and row["full-fit equivalents"] == r.n_candidates
+        # the best parameters come from SPACE (and, for the grid, from its grid)
+        best = r.best_params
+        assert set(best) == set(SPACE)
+        assert 2 <= best["max_depth"] <= 12 and 1 <= best["min_samples_leaf"] <= 100
+        assert best["criterion"] in {"gini", "entropy"}
+        if method == "grid":
+            assert row["candidates"] == np.prod([len(v) for v in grid.values()])
+            assert all(best[name] in values for name, values in grid.items())
+        else:
+            assert row["candidates"] == 4
+        # ... and their CV score, recomputed, is the reported one
+        refit = DecisionTreeClassifier(random_state=0, **best)
+        assert r.best_score == pytest.approx(_cv_auc(refit, X, y, cv, groups), abs=1e-12)
+        assert row["best parameters"] == ", ".join(f"{name}={best[name]}" for name in sorted(best))
 
 
 # ---------------------------------------------------------------- selection and combinations
