@@ -460,7 +460,8 @@ def _to_timestamp(path: Path, kind: str, values: pd.Series, source: str, timesta
         text = values.astype("str").str.strip()
         text = text.where(text.str.len() > 0)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # "could not infer format": reported below instead
+            # pandas' "Could not infer format": the unparsed values are reported below instead
+            warnings.filterwarnings("ignore", message="Could not infer format", category=UserWarning)
             stamps = pd.to_datetime(text, errors="coerce", format=timestamp_format)
             bad = stamps.isna() & text.notna()
             if bad.any() and timestamp_format is None:
