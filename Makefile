@@ -2,7 +2,7 @@
 # .venv/ is created from requirements.lock (exact versions) the first time, and refreshed when
 # requirements.lock or pyproject.toml changes.
 #
-#   make book    execute every chapter from a fresh kernel and build the HTML book
+#   make book    build the HTML book from the notebooks' stored outputs (nbval proves they hold)
 #   make test    unit tests + nbval over the stored notebooks + papermill chapter runs
 #   make help    all targets
 
@@ -75,11 +75,10 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: n
 	mv $(VENV)/requirements.lock.new requirements.lock
 	@echo "requirements.lock: $$(grep -cE '^[A-Za-z0-9]' requirements.lock) packages"
 
-book: $(STAMP) ## execute every chapter from a fresh kernel and build the HTML book
+book: $(STAMP) ## build the HTML book from the stored notebook outputs (that make test proves)
 	@mkdir -p _build
-	@# Execute the chapters in parallel into the book's execution cache (emptied first, so the book
-	@# always shows the outputs of this run), then build; --all re-reads every page.
-	$(BIN)/python tools/execute_chapters.py --cache _build/.jupyter_cache --jobs $(JOBS)
+	@# The pages show the stored outputs (book/_config.yml: execute_notebooks off); --all re-reads
+	@# every page.
 	$(BIN)/jupyter-book build . --all --config book/_config.yml --toc book/_toc.yml \
 		2>&1 | tee _build/book-build.log
 	@# A Sphinx warning fails the build (a broken reference or figure is a broken page).
