@@ -227,7 +227,7 @@ def test_book_shows_the_stored_outputs_and_fails_on_warnings() -> None:
     assert "--all" in book_recipe and "exit 1" in book_recipe, "a Sphinx warning must fail make book"
     assert config["only_build_toc_files"] is True
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert ci.index("make test\n") < ci.index("make book"), "CI proves the stored outputs before building from them"
+    assert ci.index("\nmake test\n") < ci.index("\nmake book\n"), "CI proves the stored outputs before building from them"
 
 
 def _requirement_names(lines: list[str]) -> dict[str, str]:
