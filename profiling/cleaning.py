@@ -57,7 +57,8 @@ import numpy as np
 import pandas as pd
 
 from profiling import ProfilingWarning
-from profiling.datasets import COLUMNS, data_dir
+from profiling.datasets import COLUMNS
+from profiling.storage import data_dir
 
 __all__ = [
     "NON_PRODUCT_CODES",

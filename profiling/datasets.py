@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from profiling.storage import data_dir
+
 #: Canonical column names, in order.
 COLUMNS: list[str] = [
     "customer_id",
@@ -86,12 +88,6 @@ ONLINE_RETAIL_COLUMNS: dict[str, str] = {
     "timestamp": "InvoiceDate",
     "country": "Country",
 }
-
-
-def data_dir() -> Path:
-    """The folder holding the shipped data: ``$PROFILING_DATA`` if set, else the repository's ``data/``."""
-    env = os.environ.get("PROFILING_DATA")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "data"
 
 
 def line_amount(transactions: pd.DataFrame) -> pd.Series:

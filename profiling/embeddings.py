@@ -36,13 +36,11 @@ Example
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -51,6 +49,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from profiling import ProfilingWarning
+from profiling.storage import CACHE_ENV, default_cache_dir
+from profiling.storage import atomic_write as _atomic_write
 
 # Must happen before huggingface_hub / transformers are imported (they read these at import time).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -377,8 +377,6 @@ def nearest_neighbours(
 # Embedders with one interface, and a disk cache for item embeddings
 # =============================================================================================
 
-#: Environment variable naming the cache folder (overridden by an explicit ``cache_dir``).
-CACHE_ENV: str = "PROFILING_CACHE"
 
 #: Version of the cache file layout; part of every cache key (a new layout makes old files stale).
 CACHE_FORMAT: int = 1
@@ -386,34 +384,6 @@ CACHE_FORMAT: int = 1
 
 class CacheWarning(ProfilingWarning):
     """A cache file was corrupt or stale; it was ignored and rebuilt."""
-
-
-def default_cache_dir(cache_dir: str | os.PathLike | None = None) -> Path:
-    """The folder of the embedding cache.
-
-    Parameters
-    ----------
-    cache_dir : path or None
-        Used as given when not None. Otherwise the environment variable ``PROFILING_CACHE`` if set
-        and not empty, else ``~/.cache/profiling`` (outside the repository, so cache files are never
-        committed by accident).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder (not created here).
-
-    Example
-    -------
-    >>> default_cache_dir("/tmp/emb")
-    PosixPath('/tmp/emb')
-    """
-    if cache_dir is not None:
-        return Path(cache_dir).expanduser()
-    env = os.environ.get(CACHE_ENV, "").strip()
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "profiling"
 
 
 def normalize_texts(texts: Sequence[str]) -> list[str]:
@@ -443,21 +413,6 @@ def _array_sha256(array: np.ndarray) -> str:
 
 def _slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_.") or "model"
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Write via a temporary file in the same folder and ``os.replace`` (readers never see half a file)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def cache_key(model: str, texts: Sequence[str], settings: dict[str, Any] | None = None) -> dict[str, Any]:
