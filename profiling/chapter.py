@@ -138,9 +138,10 @@ def load(
 
     Example
     -------
+    >>> raw = load(sample_customers=300, random_state=1, clean=False)
     >>> tx = load(sample_customers=300, random_state=1, cache=False)
-    >>> tx["customer_id"].nunique()
-    300
+    >>> raw["customer_id"].nunique(), len(tx) < len(raw), list(tx.columns) == list(datasets.COLUMNS)
+    (300, True, True)
     """
     path = Path(data_path) if data_path is not None else None
     if not clean:

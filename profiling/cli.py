@@ -508,7 +508,7 @@ def build_profile_table(
 
     Steps: the seeded customer sample (if ``sample_customers``), the default cleaning rules (without
     ``cancellations`` and ``returns`` when ``keep_returns``, so that return tags can be computed),
-    then :func:`profiling.segments.build_profiles` with the number of personas chosen by the
+    then :func:`profiling.profiles.build_profiles` with the number of personas chosen by the
     silhouette over ``k_candidates`` (or ``k``). Defaults are chapter 06's (:data:`CHAPTER_DEFAULTS`).
 
     Parameters
@@ -524,18 +524,18 @@ def build_profile_table(
     -------
     DataFrame
         One row per customer, indexed by ``customer_id``, columns
-        :data:`profiling.segments.PROFILE_COLUMN_NAMES`.
+        :data:`profiling.profiles.PROFILE_COLUMN_NAMES`.
 
     Example
     -------
     >>> profiles = build_profile_table(datasets.make_transactions(300, random_state=0))  # doctest: +SKIP
     """
-    from profiling import cleaning, segments, tags
+    from profiling import cleaning, profiles, tags
 
     raw = datasets.sample_customers(transactions, sample_customers, random_state)
     rules = cleaning.default_rules(keep_returns=keep_returns)
     clean_tx, _ = cleaning.clean(raw, rules)
-    return segments.build_profiles(
+    return profiles.build_profiles(
         clean_tx, cutoff=cutoff, k=k, ks=list(k_candidates), random_state=random_state, rules=tags.TagRules()
     )
 

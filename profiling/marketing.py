@@ -114,7 +114,7 @@ def future_outcomes(
     """What each customer bought in the window ``[start, start + horizon_days)`` — the outcome of a plan.
 
     Features and segments must be built from lines *before* ``start`` (e.g.
-    ``segments.build_profiles(tx, cutoff=start)``) and outcomes from lines in the window after it:
+    ``profiles.build_profiles(tx, cutoff=start)``) and outcomes from lines in the window after it:
     never the other way round, or the "expected value" is leakage.
 
     Parameters
@@ -197,7 +197,7 @@ def segment_value(profiles: pd.DataFrame, outcomes: pd.DataFrame, by: str = "rfm
     -------
     >>> segment_value(profiles, future_outcomes(tx, profiles.index, cutoff, 90))   # doctest: +SKIP
     """
-    _need_frame(profiles, [by], "segment_value", "Build it with profiling.segments.build_profiles.")
+    _need_frame(profiles, [by], "segment_value", "Build it with profiling.profiles.build_profiles.")
     _need_frame(outcomes, ["orders", "repurchased", "revenue"], "segment_value(outcomes)", "Build it with future_outcomes().")
     missing = profiles.index.difference(outcomes.index)
     if len(missing):
@@ -277,7 +277,7 @@ def campaign_plan(
     -------
     >>> campaign_plan(profiles_now, segment_value(profiles_then, outcomes_then))   # doctest: +SKIP
     """
-    _need_frame(profiles, [by], "campaign_plan", "Build it with profiling.segments.build_profiles.")
+    _need_frame(profiles, [by], "campaign_plan", "Build it with profiling.profiles.build_profiles.")
     _need_frame(values, ["repurchase_rate", "order_value", "revenue_per_customer"], "campaign_plan(values)",
                 "Build it with segment_value().")
     for name, v, lo, hi in (("relative_lift", relative_lift, 0, np.inf), ("margin", margin, 0, 1),

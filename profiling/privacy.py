@@ -1,6 +1,6 @@
 """Privacy for profile tables: pseudonyms, k-anonymity, generalization, differential privacy, minimization.
 
-A profile table (one row per customer, :func:`profiling.segments.build_profiles`) is personal data:
+A profile table (one row per customer, :func:`profiling.profiles.build_profiles`) is personal data:
 even without a name, a customer id is a direct identifier, and a rare combination of harmless-looking
 columns (country, how long they have been a customer, how much they spend) can single a person out.
 This module gives the measured tools chapter 11 uses:

@@ -1,4 +1,4 @@
-"""Segments and personas: RFM scores and named segments, KMeans personas, the profile table and card.
+"""Segments and personas: RFM scores and named segments, KMeans personas.
 
 Three ways to group customers, from the most transparent to the most data-driven:
 
@@ -11,16 +11,16 @@ Three ways to group customers, from the most transparent to the most data-driven
    cluster described and given a generated short name (:func:`describe_personas`).
 3. Rule-based **tags** (:mod:`profiling.tags`).
 
-:func:`build_profiles` puts features, tags, RFM segment and persona in **one row per customer**
-(the profile table, columns documented in :data:`PROFILE_COLUMNS`), and :func:`profile_card`
-draws one customer's profile.
+The profile table that puts them together, one row per customer, is :mod:`profiling.profiles`.
 
 Example
 -------
 >>> from profiling import datasets, segments
 >>> tx = datasets.make_transactions(300, random_state=0)
->>> profiles = segments.build_profiles(tx, cutoff="2010-12-01", k=4)      # doctest: +SKIP
->>> fig = segments.profile_card(profiles, profiles.index[0], tx)          # doctest: +SKIP
+>>> from profiling import features
+>>> f = features.customer_features(tx, cutoff="2010-12-01")
+>>> set(segments.rfm_segment(segments.rfm_scores(f))) <= set(segments.rfm_segment_map()["segment"])
+True
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ __all__ = [
     "RFM_SEGMENTS",
     "PERSONA_FEATURES",
     "LOG_FEATURES",
-    "PROFILE_COLUMNS",
     "rfm_scores",
     "rfm_segment",
     "rfm_segment_map",
@@ -49,9 +48,6 @@ __all__ = [
     "fit_personas",
     "persona_z_medians",
     "describe_personas",
-    "build_profiles",
-    "profile_dictionary",
-    "profile_card",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -609,261 +605,3 @@ def _item_names(tx: pd.DataFrame) -> pd.Series:
     counts = d.groupby(["item_id", "description"]).size().rename("n").reset_index()
     counts = counts.sort_values(["item_id", "n", "description"], ascending=[True, False, True], kind="stable")
     return counts.drop_duplicates("item_id").set_index("item_id")["description"].astype("str")
-
-
-# --------------------------------------------------------------------------------------------
-# The profile table
-# --------------------------------------------------------------------------------------------
-
-#: Every column of :func:`build_profiles`, in order: (name, group, definition).
-PROFILE_COLUMNS: list[tuple[str, str, str]] = [
-    *[(name, group, f"{definition} [{unit}]") for name, group, definition, unit, _ in _features.FEATURES],
-    ("lifecycle", "tag", "Life-cycle stage: churned / new / at_risk / loyal / active (profiling.tags.TagRules)"),
-    ("value_tier", "tag", "Spend tier low / mid / high by monetary quantiles of the reference period"),
-    ("bulk_buyer", "tag", "Wholesaler-like: avg_basket_items >= TagRules.bulk_items"),
-    ("gift_season_buyer", "tag", "gift_season_share >= TagRules.gift_share"),
-    ("frequent_returner", "tag", "return_rate >= TagRules.return_rate or cancel_rate >= TagRules.cancel_rate"),
-    ("weekend_shopper", "tag", "weekend_share >= TagRules.weekend_share"),
-    ("tags", "tag", "All tags as readable text"),
-    ("r_score", "RFM", "Recency score 1-5 (5 = most recent), balanced quintiles"),
-    ("f_score", "RFM", "Frequency score 1-5 (5 = most orders), balanced quintiles"),
-    ("m_score", "RFM", "Monetary score 1-5 (5 = highest net spend), balanced quintiles"),
-    ("fm_score", "RFM", "Mean of F and M scores, rounded half up"),
-    ("rfm_cell", "RFM", "The three scores as text, e.g. '545'"),
-    ("rfm_segment", "RFM", "Named RFM segment from the R x FM grid (rfm_segment_map)"),
-    ("persona", "persona", "KMeans persona 0..k-1 (0 = largest)"),
-    ("persona_name", "persona", "Generated short name of the persona (from its most distinctive features)"),
-]
-
-PROFILE_COLUMN_NAMES: list[str] = [c[0] for c in PROFILE_COLUMNS]
-
-
-def profile_dictionary() -> pd.DataFrame:
-    """The columns of the profile table: column, group, definition."""
-    return pd.DataFrame(PROFILE_COLUMNS, columns=["column", "group", "definition"])
-
-
-def build_profiles(
-    transactions: pd.DataFrame,
-    cutoff: Any = None,
-    countries: pd.DataFrame | None = None,
-    k: int | None = None,
-    random_state: int = 0,
-    rules: _tags.TagRules = _tags.TagRules(),
-    tiers: _tags.ValueTiers | None = None,
-    ks: Iterable[int] = range(2, 11),
-    low_price: float | None = None,
-    interests: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """The profile table: features + tags + RFM scores and segment + persona, one row per customer.
-
-    Parameters
-    ----------
-    transactions:
-        Canonical transactions, usually cleaned (keep return lines for the return features).
-    cutoff:
-        Profile date (exclusive); ``None`` = the day after the last transaction.
-    countries:
-        Country reference table (``None``: :func:`profiling.cleaning.load_countries`).
-    k:
-        Number of personas; ``None`` chooses it with :func:`choose_k` over ``ks`` and :func:`best_k`.
-    random_state:
-        Seed of KMeans and of the silhouette sample.
-    rules, tiers:
-        Tag thresholds and fitted value tiers (see :func:`profiling.tags.tag_customers`).
-    low_price:
-        Passed to :func:`profiling.features.customer_features`.
-    interests:
-        Optional per-customer interest columns indexed by ``customer_id`` (e.g. category shares
-        and top interest tags from :mod:`profiling.interests`), appended after the standard
-        columns by a left join (customers without interests get missing values; customers not in
-        the profile are dropped). Column names must not clash with the standard ones. ``None``
-        (default) leaves the table exactly as without this argument.
-
-    Returns
-    -------
-    DataFrame indexed by ``customer_id`` (sorted), columns :data:`PROFILE_COLUMN_NAMES` (see
-    :func:`profile_dictionary`). Every customer with a purchase before the cutoff has exactly one
-    row. ``attrs`` holds ``cutoff``, ``k``, ``value_tier_edges`` and ``persona_names``.
-
-    Raises
-    ------
-    ValueError
-        Empty input, missing canonical columns, a cutoff outside the data, or fewer customers than k.
-
-    Example
-    -------
-    >>> profiles = build_profiles(clean_tx, cutoff="2010-12-01", k=4)     # doctest: +SKIP
-    """
-    feats = _features.customer_features(transactions, cutoff=cutoff, countries=countries, low_price=low_price)
-    if feats.empty:
-        raise ValueError(
-            "build_profiles: no customer has a purchase (positive quantity, known customer id) before the cutoff "
-            f"{feats.attrs.get('cutoff')}; choose a later cutoff or check the cleaning"
-        )
-    tagged = _tags.tag_customers(feats, rules=rules, tiers=tiers)
-    rfm = rfm_scores(feats)
-    n = len(feats)
-    if k is None:
-        candidates = [int(x) for x in ks if 2 <= int(x) < n]
-        if not candidates:
-            raise ValueError(f"build_profiles: {n} customer(s) are too few to choose k from {list(ks)}; pass k")
-        table = choose_k(cluster_matrix(feats), candidates, random_state=random_state)
-        k = best_k(table)
-    personas = fit_personas(feats, k, random_state=random_state)
-    desc = describe_personas(feats, personas.labels_)
-    out = feats.join(tagged).join(rfm)
-    out["rfm_segment"] = rfm_segment(rfm)
-    out["persona"] = personas.labels_.astype("int64")
-    out["persona_name"] = out["persona"].map(desc["name"]).astype("str")
-    out = out[PROFILE_COLUMN_NAMES].sort_index(kind="stable")
-    if interests is not None:
-        if not isinstance(interests, pd.DataFrame):
-            raise ValueError(f"build_profiles: interests must be a DataFrame indexed by customer_id, got {type(interests).__name__}")
-        clash = sorted(set(map(str, interests.columns)) & set(out.columns))
-        if clash:
-            raise ValueError(f"build_profiles: interest columns {clash} clash with profile columns; rename them (e.g. add 'interest_')")
-        if interests.index.has_duplicates:
-            raise ValueError("build_profiles: interests has duplicate customer_id index values; pass one row per customer")
-        extra = interests.copy()
-        extra.index = extra.index.astype("str")
-        out = out.join(extra, how="left")
-    out.attrs = {
-        "cutoff": feats.attrs.get("cutoff"),
-        "low_price": feats.attrs.get("low_price"),
-        "k": int(k),
-        "value_tier_edges": tagged.attrs.get("value_tier_edges"),
-        "persona_names": {str(p): str(nm) for p, nm in desc["name"].items()},
-    }
-    return out
-
-
-# --------------------------------------------------------------------------------------------
-# The profile card
-# --------------------------------------------------------------------------------------------
-
-
-def profile_card(
-    profiles: pd.DataFrame,
-    customer_id: Any,
-    transactions: pd.DataFrame | None = None,
-    top_n: int = 5,
-):
-    """A one-customer profile card: key numbers, tags, segment, persona, top items, monthly spend.
-
-    Parameters
-    ----------
-    profiles:
-        Output of :func:`build_profiles`.
-    customer_id:
-        The customer (compared as text, so ``13085`` and ``"13085"`` both work).
-    transactions:
-        Optional canonical transactions for the top items and the timeline; only lines before
-        ``profiles.attrs["cutoff"]`` are used.
-    top_n:
-        Number of top items (by spend) shown.
-
-    Returns
-    -------
-    matplotlib Figure (left: the profile as text; right: top items and monthly net spend).
-
-    Raises
-    ------
-    KeyError
-        If ``customer_id`` is not in ``profiles``.
-
-    Example
-    -------
-    >>> fig = profile_card(profiles, "13085", clean_tx)     # doctest: +SKIP
-    """
-    import matplotlib.pyplot as plt
-
-    from profiling.plots import PALETTE
-
-    if not isinstance(profiles, pd.DataFrame):
-        raise TypeError(f"profile_card: profiles must be a DataFrame from build_profiles, got {type(profiles).__name__}")
-    needed = ["recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "lifecycle", "value_tier",
-              "tags", "rfm_cell", "rfm_segment", "persona", "persona_name"]
-    missing = [c for c in needed if c not in profiles.columns]
-    if missing:
-        raise ValueError(f"profile_card: profiles lack the column(s) {missing}; build them with build_profiles(...)")
-    cid = str(customer_id)
-    if cid not in profiles.index:
-        examples = ", ".join(map(str, profiles.index[:3]))
-        raise KeyError(f"customer {cid!r} is not in the profiles ({len(profiles)} customers, e.g. {examples})")
-    row = profiles.loc[cid]
-    cutoff = profiles.attrs.get("cutoff")
-
-    fig = plt.figure(figsize=(10, 4.2))
-    grid = fig.add_gridspec(2, 2, width_ratios=[1.0, 1.25], hspace=0.75, wspace=0.15)
-    ax_text = fig.add_subplot(grid[:, 0])
-    ax_text.axis("off")
-    where = f"{row['country']} ({row['region']})" if "country" in profiles.columns else ""
-    flags = [f for f in _tags.FLAGS if f in profiles.columns and bool(row[f])]
-    lines = [
-        ("Customer", cid),
-        ("Country", where),
-        ("Profile date", str(cutoff)[:10] if cutoff else "-"),
-        ("", ""),
-        ("Life cycle", str(row["lifecycle"])),
-        ("Value tier", f"{row['value_tier']} spender"),
-        ("Flags", ", ".join(flags) if flags else "none"),
-        ("RFM", f"{row['rfm_cell']} - {row['rfm_segment']}"),
-        ("Persona", f"{int(row['persona'])}: {row['persona_name']}"),
-        ("", ""),
-        ("Net spend", f"{row['monetary']:,.2f}"),
-        ("Orders", f"{int(row['frequency'])}"),
-        ("Avg order", f"{row['avg_order_value']:,.2f}"),
-        ("Last order", f"{row['recency_days']:.0f} days ago"),
-        ("Customer for", f"{row['tenure_days']:.0f} days"),
-    ]
-    if "distinct_items" in profiles.columns:
-        lines.append(("Products", f"{int(row['distinct_items'])} distinct"))
-    for i, (key, value) in enumerate(lines):
-        y = 1.0 - i * 0.064
-        ax_text.text(0.0, y, key, fontsize=9, color="#555555", transform=ax_text.transAxes, va="top")
-        ax_text.text(0.34, y, value, fontsize=9, fontweight="bold" if key == "Customer" else "normal",
-                     transform=ax_text.transAxes, va="top")
-    ax_text.set_title(f"Profile card: customer {cid}", loc="left")
-
-    ax_items = fig.add_subplot(grid[0, 1])
-    ax_time = fig.add_subplot(grid[1, 1])
-    if transactions is None:
-        for ax in (ax_items, ax_time):
-            ax.axis("off")
-            ax.text(0.5, 0.5, "pass transactions= to see items and timeline", ha="center", va="center",
-                    transform=ax.transAxes, fontsize=9, color="#555555")
-        return fig
-    _features._check(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"])
-    tx = transactions.loc[transactions["customer_id"] == cid]
-    if cutoff is not None:
-        tx = tx.loc[tx["timestamp"] < pd.Timestamp(cutoff)]
-    amount = tx["quantity"] * tx["unit_price"]
-    buys = tx.loc[tx["quantity"] > 0].assign(amount=amount)
-    per_item = buys.groupby("item_id", as_index=False)["amount"].sum()
-    per_item = per_item.sort_values(["amount", "item_id"], ascending=[False, True], kind="stable").head(top_n)
-    names = _item_names(buys)
-    labels = [str(names.get(i, i))[:40] for i in per_item["item_id"]]
-    y = np.arange(len(per_item))
-    ax_items.barh(y, per_item["amount"].to_numpy(), color=PALETTE[4], height=0.75)
-    for yi, label in zip(y, labels):
-        ax_items.text(0, yi, " " + label, va="center", ha="left", fontsize=8)
-    ax_items.set_yticks([])
-    ax_items.invert_yaxis()
-    ax_items.set_title(f"Top {len(per_item)} items by spend", loc="left")
-    ax_items.set_xlabel("spend (currency units)")
-
-    # Months from the first month of the data to the last month before the cutoff, so that the
-    # timeline also shows when the customer did *not* buy.
-    first = transactions["timestamp"].min()
-    last = pd.Timestamp(cutoff) - pd.Timedelta(microseconds=1) if cutoff is not None else transactions["timestamp"].max()
-    monthly = amount.groupby(tx["timestamp"].dt.to_period("M")).sum()
-    months = pd.period_range(first.to_period("M"), last.to_period("M"), freq="M")
-    monthly = monthly.reindex(months, fill_value=0.0)
-    ax_time.bar([p.strftime("%Y-%m") for p in monthly.index], monthly.to_numpy(), color=PALETTE[1])
-    ax_time.axhline(0, color=PALETTE[7], linewidth=0.6)
-    ax_time.set_title("Net spend per month", loc="left")
-    ax_time.set_xlabel("month")
-    ax_time.set_ylabel("net spend")
-    ax_time.tick_params(axis="x", labelrotation=60, labelsize=7)
-    return fig

@@ -24,6 +24,7 @@ import yaml
 from profiling import cleaning, cli, datasets, features, segments, tags
 from profiling.cli import build_profile_table, main, parse_columns, parse_param, suggest_columns
 from profiling.report import read_records
+from profiling.profiles import build_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
@@ -246,7 +247,7 @@ def test_profiles_on_shipped_data_match_chapter_06(tmp_path, capsys):
     k_table = segments.choose_k(segments.cluster_matrix(f), ks=params["k_candidates"], random_state=params["random_state"])
     k = int(params["k"]) if params["k"] is not None else segments.best_k(k_table)
     assert k == rec["k"] == table["persona"].nunique()
-    chapter = segments.build_profiles(clean_tx, cutoff=params["cutoff"], k=k, random_state=params["random_state"],
+    chapter = build_profiles(clean_tx, cutoff=params["cutoff"], k=k, random_state=params["random_state"],
                                       rules=tags.TagRules())
     # (floats to 1e-5: features are rounded to 6 decimals, and DuckDB's parallel sums may flip the last one)
     pd.testing.assert_frame_equal(table, chapter, check_exact=False, rtol=1e-9, atol=1e-5)

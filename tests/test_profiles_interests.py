@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from profiling import datasets, segments
+from profiling.profiles import PROFILE_COLUMN_NAMES, build_profiles
 
 CUTOFF = "2010-11-01"
 REF = pd.DataFrame(
@@ -24,14 +25,14 @@ def tx() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def plain(tx: pd.DataFrame) -> pd.DataFrame:
-    return segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3)
+    return build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3)
 
 
 def test_default_none_leaves_the_table_unchanged(tx: pd.DataFrame, plain: pd.DataFrame) -> None:
-    again = segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=None)
+    again = build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=None)
     pd.testing.assert_frame_equal(again, plain)
     assert again.attrs == plain.attrs
-    assert list(plain.columns) == segments.PROFILE_COLUMN_NAMES
+    assert list(plain.columns) == PROFILE_COLUMN_NAMES
 
 
 def test_interest_columns_are_appended_by_customer(tx: pd.DataFrame, plain: pd.DataFrame) -> None:
@@ -42,18 +43,18 @@ def test_interest_columns_are_appended_by_customer(tx: pd.DataFrame, plain: pd.D
         index=pd.Index(known, name="customer_id"),
     )
     extra.loc["not-a-customer"] = ["ghost", 0.5]
-    out = segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=extra)
-    assert list(out.columns) == segments.PROFILE_COLUMN_NAMES + ["interest_top_tag", "share_cards"]
+    out = build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=extra)
+    assert list(out.columns) == PROFILE_COLUMN_NAMES + ["interest_top_tag", "share_cards"]
     assert list(out.index) == ids and "not-a-customer" not in out.index
-    pd.testing.assert_frame_equal(out[segments.PROFILE_COLUMN_NAMES], plain)
+    pd.testing.assert_frame_equal(out[PROFILE_COLUMN_NAMES], plain)
     assert out.loc[known[0], "interest_top_tag"] == "tag 0"
     assert out.loc[ids[-1], ["interest_top_tag", "share_cards"]].isna().all()
 
 
 def test_bad_interests_are_refused(tx: pd.DataFrame, plain: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="clash"):
-        segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=pd.DataFrame({"monetary": [1.0]}, index=[plain.index[0]]))
+        build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=pd.DataFrame({"monetary": [1.0]}, index=[plain.index[0]]))
     with pytest.raises(ValueError, match="duplicate"):
-        segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=pd.DataFrame({"x": [1, 2]}, index=[plain.index[0]] * 2))
+        build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=pd.DataFrame({"x": [1, 2]}, index=[plain.index[0]] * 2))
     with pytest.raises(ValueError, match="DataFrame"):
-        segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=[1, 2])
+        build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3, interests=[1, 2])

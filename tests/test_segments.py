@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from profiling import datasets, features, segments, tags
+from profiling.profiles import PROFILE_COLUMN_NAMES, build_profiles, profile_card, profile_dictionary
 
 REF = pd.DataFrame(
     {
@@ -36,7 +37,7 @@ def feats(tx: pd.DataFrame) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def profiles(tx: pd.DataFrame) -> pd.DataFrame:
-    return segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3)
+    return build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3)
 
 
 def rfm_frame(recency, frequency, monetary, ids=None) -> pd.DataFrame:
@@ -319,7 +320,7 @@ def test_build_profiles_one_row_per_customer(tx: pd.DataFrame, profiles: pd.Data
     expected = sorted(before["customer_id"].unique())
     assert list(profiles.index) == expected
     assert profiles.index.is_unique and profiles.index.name == "customer_id"
-    assert list(profiles.columns) == segments.PROFILE_COLUMN_NAMES
+    assert list(profiles.columns) == PROFILE_COLUMN_NAMES
     assert profiles["persona"].between(0, 2).all() and profiles.attrs["k"] == 3
     assert profiles["persona_name"].nunique() == 3
     assert profiles.attrs["cutoff"].startswith("2010-11-01")
@@ -333,34 +334,34 @@ def test_build_profiles_one_row_per_customer(tx: pd.DataFrame, profiles: pd.Data
 
 
 def test_build_profiles_row_order_does_not_matter(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
-    shuffled = segments.build_profiles(tx.sample(frac=1, random_state=5), cutoff=CUTOFF, countries=REF, k=3)
+    shuffled = build_profiles(tx.sample(frac=1, random_state=5), cutoff=CUTOFF, countries=REF, k=3)
     pd.testing.assert_frame_equal(profiles, shuffled)
 
 
 def test_build_profiles_chooses_k(tx: pd.DataFrame) -> None:
-    p = segments.build_profiles(tx, cutoff=CUTOFF, countries=REF, ks=range(2, 5))
+    p = build_profiles(tx, cutoff=CUTOFF, countries=REF, ks=range(2, 5))
     assert p.attrs["k"] in (2, 3, 4)
     assert p["persona"].nunique() == p.attrs["k"]
 
 
 def test_build_profiles_bad_inputs(tx: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="empty"):
-        segments.build_profiles(tx.iloc[0:0], countries=REF)
+        build_profiles(tx.iloc[0:0], countries=REF)
     with pytest.raises(ValueError, match="quantity"):
-        segments.build_profiles(tx.drop(columns="quantity"), countries=REF)
+        build_profiles(tx.drop(columns="quantity"), countries=REF)
     with pytest.raises(ValueError, match="before the first transaction"):
-        segments.build_profiles(tx, cutoff="2000-01-01", countries=REF)
+        build_profiles(tx, cutoff="2000-01-01", countries=REF)
     with pytest.raises(ValueError, match="after the last transaction"):
-        segments.build_profiles(tx, cutoff="2030-01-01", countries=REF)
+        build_profiles(tx, cutoff="2030-01-01", countries=REF)
     one = tx[tx["customer_id"] == tx["customer_id"].iloc[0]]
     with pytest.raises(ValueError, match="too few"):
-        segments.build_profiles(one, countries=REF)
+        build_profiles(one, countries=REF)
     with pytest.raises(ValueError, match="at least 5 customers"):
-        segments.build_profiles(one, countries=REF, k=5)
+        build_profiles(one, countries=REF, k=5)
 
 
 def test_profile_dictionary_documents_every_column(profiles: pd.DataFrame) -> None:
-    d = segments.profile_dictionary()
+    d = profile_dictionary()
     assert list(d.columns) == ["column", "group", "definition"]
     assert d["column"].tolist() == list(profiles.columns)
     assert d["definition"].str.len().gt(10).all()
@@ -387,7 +388,7 @@ def test_profile_parquet_round_trip(profiles: pd.DataFrame, tmp_path) -> None:
 
 def test_profile_card(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
     cid = profiles.index[0]
-    fig = segments.profile_card(profiles, cid, tx)
+    fig = profile_card(profiles, cid, tx)
     assert isinstance(fig, matplotlib.figure.Figure)
     assert len(fig.axes) == 3
     texts = " ".join(t.get_text() for t in fig.axes[0].texts)
@@ -397,13 +398,13 @@ def test_profile_card(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
     labels = [t.get_text() for t in fig.axes[2].get_xticklabels()]
     assert labels and max(labels) < CUTOFF[:7]
     plt.close(fig)
-    fig2 = segments.profile_card(profiles, int(cid))  # ids compared as text; no transactions
+    fig2 = profile_card(profiles, int(cid))  # ids compared as text; no transactions
     assert len(fig2.axes) == 3
     plt.close(fig2)
 
 
 def test_profile_card_unknown_customer(profiles: pd.DataFrame) -> None:
     with pytest.raises(KeyError, match="nobody"):
-        segments.profile_card(profiles, "nobody")
+        profile_card(profiles, "nobody")
     with pytest.raises(ValueError, match="build_profiles"):
-        segments.profile_card(profiles.drop(columns="persona_name"), profiles.index[0])
+        profile_card(profiles.drop(columns="persona_name"), profiles.index[0])

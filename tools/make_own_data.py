@@ -146,7 +146,7 @@ The result is an ordinary Parquet file (use `--out profiles.csv` for CSV), index
 
 {block(peek.stdout, "text")}
 
-The columns are documented in chapter 6 (`segments.profile_dictionary()`). Running the same command
+The columns are documented in chapter 6 (`profiles.profile_dictionary()`). Running the same command
 again does not overwrite the file by accident:
 
 {block("$ profiling profiles --data orders.csv --columns columns.yml --timestamp-format '%d/%m/%Y %H:%M' --out profiles.parquet" + chr(10) + again.stderr + f"$ echo $?{chr(10)}{again.returncode}", "text")}
