@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from profiling import ProfilingWarning
-from profiling.storage import CACHE_ENV, default_cache_dir
+from profiling.storage import default_cache_dir
 from profiling.storage import atomic_write as _atomic_write
 
 # Must happen before huggingface_hub / transformers are imported (they read these at import time).

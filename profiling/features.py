@@ -8,6 +8,11 @@ Input is the canonical transaction table (:mod:`profiling.datasets`), normally a
 negative quantity (returns, cancellations) are kept apart and only feed the return features, so
 pass the return lines too if you want those features to be non-zero.
 
+:func:`customer_features` gives the profile features (:data:`FEATURES`); :func:`model_matrix` adds
+the history features models use (:data:`TASK_FEATURES`) and fills the gaps of one-order
+customers, for the prediction tasks of :mod:`profiling.models`. :func:`feature_dictionary` documents
+both. The cutoff itself is checked by :func:`profiling.windows.resolve_cutoff`.
+
 The heavy lifting is one DuckDB query over the pandas frame (no copy for Arrow-backed columns);
 inputs and outputs are pandas DataFrames.
 
@@ -16,7 +21,11 @@ Example
 >>> from profiling import datasets, features
 >>> tx = datasets.make_transactions(200, random_state=0)
 >>> f = features.customer_features(tx, cutoff="2010-12-01")
->>> f.loc[:, ["recency_days", "frequency", "monetary"]].head()   # doctest: +SKIP
+>>> list(f.columns) == features.FEATURE_NAMES
+True
+>>> X = features.model_matrix(tx, cutoff="2010-12-01")
+>>> list(X.columns) == features.MODEL_FEATURES, bool(X.notna().all().all())
+(True, True)
 """
 
 from __future__ import annotations
@@ -28,6 +37,20 @@ import numpy as np
 import pandas as pd
 
 from profiling.datasets import COLUMNS
+from profiling.validation import check_frame
+from profiling.windows import resolve_cutoff
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "MODEL_FEATURES",
+    "TASK_FEATURES",
+    "customer_features",
+    "feature_dictionary",
+    "low_price_threshold",
+    "model_matrix",
+    "rfm_summary",
+]
 
 #: The feature dictionary: every column :func:`customer_features` returns, in order.
 #: (name, group, definition, unit, source columns)
@@ -61,49 +84,49 @@ FEATURES: list[tuple[str, str, str, str, str]] = [
 FEATURE_NAMES: list[str] = [f[0] for f in FEATURES]
 
 
-def feature_dictionary() -> pd.DataFrame:
-    """The feature dictionary as a table: name, group, definition, unit, source columns."""
-    return pd.DataFrame(FEATURES, columns=["feature", "group", "definition", "unit", "source columns"])
+#: History features :func:`model_matrix` adds to the numeric profile features, for the prediction
+#: tasks of :mod:`profiling.models`: (name, group, definition, unit, source columns). All use
+#: purchase lines strictly before the cutoff.
+TASK_FEATURES: list[tuple[str, str, str, str, str]] = [
+    ("spend_30d", "history", "Gross purchase value in the 30 days before the cutoff", "currency", "quantity, unit_price, timestamp"),
+    ("spend_90d", "history", "Gross purchase value in the 90 days before the cutoff", "currency", "quantity, unit_price, timestamp"),
+    ("spend_180d", "history", "Gross purchase value in the 180 days before the cutoff", "currency", "quantity, unit_price, timestamp"),
+    ("purchase_days", "history", "Distinct calendar days with a purchase", "days", "timestamp"),
+    ("active_months", "history", "Distinct calendar months with a purchase", "months", "timestamp"),
+    ("orders_per_month", "history", "Orders per 30 days of tenure (tenure at least 30 days)", "orders/30 days", "invoice_id, timestamp"),
+    ("recency_vs_gap", "history", "Recency divided by the mean gap between orders (at least 1 day); tenure-based with one order", "ratio", "invoice_id, timestamp"),
+    ("is_uk", "history", "1 if the customer's main country is the United Kingdom", "0/1", "country"),
+]
+
+#: Numeric profile features models use (country and region are text).
+_NUMERIC_FEATURES: list[str] = [f for f in FEATURE_NAMES if f not in ("country", "region")]
+
+#: Every column of :func:`model_matrix`, in order.
+MODEL_FEATURES: list[str] = _NUMERIC_FEATURES + [f[0] for f in TASK_FEATURES]
+
+#: Gap features that are missing for one-order customers and how :func:`model_matrix` fills them.
+_GAP_FILL = {
+    "mean_days_between": "tenure_days",  # no second order yet: the gap is at least the tenure
+    "days_since_previous": "tenure_days",
+    "std_days_between": 0.0,
+}
 
 
-def _check(transactions: pd.DataFrame, needed: list[str]) -> None:
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"transactions must be a pandas DataFrame, got {type(transactions).__name__}")
-    missing = [c for c in needed if c not in transactions.columns]
-    if missing:
-        raise ValueError(
-            f"transactions lack the canonical column(s) {missing}; found {list(transactions.columns)}. "
-            "Load data with profiling.datasets.load_transactions(..., columns=...) to map your names."
-        )
-    if transactions.empty:
-        raise ValueError("transactions is empty: there is nothing to compute features from")
+def feature_dictionary(with_model_features: bool = False) -> pd.DataFrame:
+    """The feature dictionary as a table: feature, group, definition, unit, source columns.
 
+    ``with_model_features=True`` adds the history features of :func:`model_matrix`.
 
-def resolve_cutoff(transactions: pd.DataFrame, cutoff: Any) -> pd.Timestamp:
-    """The cutoff as a Timestamp, checked against the data.
-
-    ``None`` means the day after the last transaction (profiles "as of the end of the data").
-    A cutoff on or before the first transaction, or more than one day after the last, is refused:
-    the first leaves no history, the second would inflate every recency.
+    >>> len(feature_dictionary(with_model_features=True)) == len(FEATURES) + len(TASK_FEATURES)
+    True
     """
-    first, last = transactions["timestamp"].min(), transactions["timestamp"].max()
-    if cutoff is None:
-        return (last + pd.Timedelta(days=1)).normalize()
-    try:
-        cut = pd.Timestamp(cutoff)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"cutoff {cutoff!r} is not a date; pass e.g. '2010-09-01'") from exc
-    if cut <= first:
-        raise ValueError(
-            f"cutoff {cut:%Y-%m-%d %H:%M} is on or before the first transaction ({first:%Y-%m-%d %H:%M}): "
-            "no history to build features from; choose a later cutoff"
-        )
-    if cut > last + pd.Timedelta(days=1):
-        raise ValueError(
-            f"cutoff {cut:%Y-%m-%d} is after the last transaction ({last:%Y-%m-%d %H:%M}) by more than a day: "
-            "recency and tenure would be inflated; use cutoff=None for 'as of the end of the data'"
-        )
-    return cut
+    rows = FEATURES + (TASK_FEATURES if with_model_features else [])
+    return pd.DataFrame(rows, columns=["feature", "group", "definition", "unit", "source columns"])
+
+
+def _check(transactions: pd.DataFrame, needed: list[str], where: str) -> None:
+    check_frame(transactions, needed, where, what="transactions", allow_empty=False,
+                fix="Load data with profiling.datasets.load_transactions(..., columns=...) to map your names.")
 
 
 def _connect() -> duckdb.DuckDBPyConnection:
@@ -132,8 +155,8 @@ def rfm_summary(transactions: pd.DataFrame, cutoff: Any = None) -> pd.DataFrame:
 
     Example: ``rfm_summary(tx, "2010-12-01").loc["13085"]``
     """
-    _check(transactions, ["customer_id", "quantity", "unit_price", "timestamp"])
-    cut = resolve_cutoff(transactions, cutoff)
+    _check(transactions, ["customer_id", "quantity", "unit_price", "timestamp"], "rfm_summary")
+    cut = resolve_cutoff(transactions, cutoff, "rfm_summary")
     end = (cut - pd.Timedelta(microseconds=1)).normalize()
     tx = transactions[["customer_id", "quantity", "unit_price", "timestamp"]]
     con = _connect()
@@ -167,8 +190,8 @@ def rfm_summary(transactions: pd.DataFrame, cutoff: Any = None) -> pd.DataFrame:
 
 def low_price_threshold(transactions: pd.DataFrame, cutoff: Any = None, quantile: float = 0.25) -> float:
     """The unit price at ``quantile`` of purchase lines before the cutoff (the default 'low price')."""
-    _check(transactions, ["quantity", "unit_price", "timestamp"])
-    cut = resolve_cutoff(transactions, cutoff)
+    _check(transactions, ["quantity", "unit_price", "timestamp"], "low_price_threshold")
+    cut = resolve_cutoff(transactions, cutoff, "low_price_threshold")
     mask = (transactions["quantity"] > 0) & (transactions["timestamp"] < cut)
     return float(transactions.loc[mask, "unit_price"].quantile(quantile))
 
@@ -203,10 +226,13 @@ def customer_features(
 
     Example
     -------
-    >>> f = customer_features(tx, cutoff="2010-09-01")          # doctest: +SKIP
+    >>> from profiling import datasets
+    >>> f = customer_features(datasets.make_transactions(50, random_state=0), cutoff="2010-09-01")
+    >>> bool(f.index.is_unique), f.attrs["cutoff"]
+    (True, '2010-09-01T00:00:00')
     """
-    _check(transactions, COLUMNS)
-    cut = resolve_cutoff(transactions, cutoff)
+    _check(transactions, COLUMNS, "customer_features")
+    cut = resolve_cutoff(transactions, cutoff, "customer_features")
     if low_price is None:
         low_price = low_price_threshold(transactions, cut)
     if countries is None:
@@ -327,3 +353,54 @@ def customer_features(
     feats.attrs["cutoff"] = cut.isoformat()
     feats.attrs["low_price"] = float(low_price)
     return feats[FEATURE_NAMES]
+
+
+def _history_features(transactions: pd.DataFrame, cut: pd.Timestamp, base: pd.DataFrame) -> pd.DataFrame:
+    """The :data:`TASK_FEATURES` for the customers of ``base`` from purchase lines before ``cut``."""
+    index = base.index
+    mask = (
+        transactions["customer_id"].notna().to_numpy()
+        & (transactions["quantity"] > 0).to_numpy()
+        & (transactions["timestamp"] < cut).to_numpy()
+    )
+    b = transactions.loc[mask, ["customer_id", "invoice_id", "quantity", "unit_price", "timestamp"]]
+    amount = b["quantity"].to_numpy() * b["unit_price"].to_numpy()
+    days_ago = ((cut - b["timestamp"]).dt.total_seconds() / 86400.0).to_numpy()
+    cust = b["customer_id"].to_numpy()
+    out = pd.DataFrame(index=index)
+    for w in (30, 90, 180):
+        keep = days_ago <= w
+        out[f"spend_{w}d"] = pd.Series(amount[keep]).groupby(cust[keep]).sum().reindex(index, fill_value=0.0)
+    day = b["timestamp"].dt.normalize()
+    out["purchase_days"] = day.groupby(cust).nunique().reindex(index)
+    out["active_months"] = b["timestamp"].dt.to_period("M").groupby(cust).nunique().reindex(index)
+    out["orders_per_month"] = base["frequency"] / np.maximum(base["tenure_days"], 30.0) * 30.0
+    gap = base["mean_days_between"].where(base["frequency"] >= 2, base["tenure_days"])
+    out["recency_vs_gap"] = base["recency_days"] / np.maximum(gap, 1.0)
+    out["is_uk"] = (base["country"] == "United Kingdom").astype("int64")
+    return out
+
+
+def model_matrix(transactions: pd.DataFrame, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The numeric matrix models learn from: :data:`MODEL_FEATURES` per customer as of ``cutoff``.
+
+    The numeric profile features of :func:`customer_features` plus the history features of
+    :data:`TASK_FEATURES`, all from lines strictly before ``cutoff``; for one-order customers the gap
+    features are filled (mean gap and days since the previous order with the tenure, their spread
+    with 0), so there are no missing values. Floats rounded to 6 decimals.
+
+    Returns
+    -------
+    DataFrame indexed by ``customer_id`` (sorted), ``float64`` columns :data:`MODEL_FEATURES`;
+    ``attrs`` as :func:`customer_features`.
+    """
+    base = customer_features(transactions, cutoff=cutoff, countries=countries)
+    cut = pd.Timestamp(base.attrs["cutoff"])
+    X = base[_NUMERIC_FEATURES].copy()
+    for col, fill in _GAP_FILL.items():
+        X[col] = X[col].fillna(X[fill] if isinstance(fill, str) else fill)
+    X = X.join(_history_features(transactions, cut, base))
+    X = X[MODEL_FEATURES].astype("float64").round(6)
+    X.attrs = dict(base.attrs)
+    return X
+

@@ -4,7 +4,7 @@ A prediction task asks a question about a customer's **future** from their **pas
 every transaction line strictly before ``cutoff``; the future is the window
 ``[cutoff, cutoff + horizon_days)``. :func:`make_task` builds the features (X) from the past only
 and the label (y) from that window only, so nothing a model sees could not have been known on the
-cutoff day. :func:`time_split` builds a training task at an earlier cutoff and a test task at a
+cutoff day. :func:`train_test_tasks` builds a training task at an earlier cutoff and a test task at a
 later one whose labels do not overlap, which is how a model is used in practice: fit on what is
 known today, predict what happens next.
 
@@ -24,15 +24,19 @@ rows of :func:`profiling.features.customer_features`).
 
 Models: :func:`make_models` returns the chapter-7 line-up as scikit-learn estimators (the majority
 class, a recency-only rule, logistic regression, KNN, a decision tree, an RBF SVM and gradient
-boosting); :func:`evaluate` fits and scores them on a train/test pair; :func:`bootstrap_auc` gives
-a percentile confidence interval for a test ROC AUC.
+boosting); :func:`compare_models` fits and scores them on a train/test pair. Intervals of a test
+AUC and of a difference between two models come from :mod:`profiling.stats` (``bootstrap_auc``,
+``paired_auc_difference``); the features from :func:`profiling.features.model_matrix`; the
+cutoff and window checks from :mod:`profiling.windows`.
 
 Example
 -------
->>> from profiling import datasets, cleaning, models
->>> tx, _ = cleaning.clean(datasets.load_online_retail())                       # doctest: +SKIP
->>> train, test = models.time_split(tx, "2010-06-01", "2010-09-01", horizon_days=90)  # doctest: +SKIP
->>> table = models.evaluate(models.make_models(random_state=0), train, test)      # doctest: +SKIP
+>>> from profiling import datasets, models
+>>> tx = datasets.make_transactions(400, random_state=0)
+>>> train, test = models.train_test_tasks(tx, "2010-06-01", "2010-09-01", horizon_days=90)
+>>> table = models.compare_models(models.make_models(random_state=0, names=["majority", "tree"]), train, test)
+>>> list(table.index), float(table.loc["majority", "roc_auc"])
+(['majority', 'tree'], 0.5)
 """
 
 from __future__ import annotations
@@ -57,46 +61,37 @@ from sklearn.metrics import (
 )
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler, label_binarize
+from sklearn.preprocessing import label_binarize
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from profiling.datasets import COLUMNS
-from profiling.features import FEATURE_NAMES, _check, customer_features, resolve_cutoff
+from profiling.features import MODEL_FEATURES, model_matrix
+from profiling.numeric import log_standardizer
+from profiling.validation import check_frame
+from profiling.windows import check_horizon, check_no_overlap, check_window, resolve_cutoff
+
+__all__ = [
+    "MODEL_NAMES",
+    "TARGETS",
+    "TIERS",
+    "CappedKNeighborsClassifier",
+    "RecencyRule",
+    "Task",
+    "compare_models",
+    "make_models",
+    "make_task",
+    "metrics",
+    "scores",
+    "train_test_tasks",
+]
 
 #: Targets :func:`make_task` knows.
 TARGETS: tuple[str, ...] = ("repurchase", "value_tier")
 
 #: Class labels of the ``value_tier`` target, in order.
 TIERS: list[str] = ["low", "mid", "high"]
-
-#: Features :func:`make_task` adds to the numeric columns of ``customer_features``:
-#: (name, definition, unit). All use purchase lines strictly before the cutoff.
-TASK_FEATURES: list[tuple[str, str, str]] = [
-    ("spend_30d", "Gross purchase value in the 30 days before the cutoff", "currency"),
-    ("spend_90d", "Gross purchase value in the 90 days before the cutoff", "currency"),
-    ("spend_180d", "Gross purchase value in the 180 days before the cutoff", "currency"),
-    ("purchase_days", "Distinct calendar days with a purchase", "days"),
-    ("active_months", "Distinct calendar months with a purchase", "months"),
-    ("orders_per_month", "Orders per 30 days of tenure (tenure at least 30 days)", "orders/30 days"),
-    ("recency_vs_gap", "Recency divided by the mean gap between orders (at least 1 day); tenure-based with one order", "ratio"),
-    ("is_uk", "1 if the customer's main country is the United Kingdom", "0/1"),
-]
-
-#: Numeric columns of ``customer_features`` used by the tasks (country and region are text).
-BASE_FEATURES: list[str] = [f for f in FEATURE_NAMES if f not in ("country", "region")]
-
-#: Every column of ``Task.X``, in order.
-ALL_FEATURES: list[str] = BASE_FEATURES + [f[0] for f in TASK_FEATURES]
-
-#: Gap features that are missing for one-order customers and how :func:`make_task` fills them.
-_GAP_FILL = {
-    "mean_days_between": "tenure_days",  # no second order yet: the gap is at least the tenure
-    "days_since_previous": "tenure_days",
-    "std_days_between": 0.0,
-}
-
 
 @dataclass
 class Task:
@@ -105,7 +100,7 @@ class Task:
     Attributes
     ----------
     X : DataFrame
-        Indexed by ``customer_id`` (sorted), numeric columns :data:`ALL_FEATURES` (or the subset asked
+        Indexed by ``customer_id`` (sorted), numeric columns ``features.MODEL_FEATURES`` (or the subset asked
         for), no missing values.
     y : Series
         The label, aligned with ``X``: int 0/1 for ``"repurchase"``, str ``"low"/"mid"/"high"`` for
@@ -152,36 +147,6 @@ class Task:
         )
 
 
-def _check_horizon(horizon_days: Any) -> int:
-    if isinstance(horizon_days, bool) or not isinstance(horizon_days, (int, np.integer)) or horizon_days < 1:
-        raise ValueError(f"horizon_days must be a whole number of days >= 1, got {horizon_days!r}")
-    return int(horizon_days)
-
-
-def _extra_features(transactions: pd.DataFrame, cut: pd.Timestamp, index: pd.Index, base: pd.DataFrame) -> pd.DataFrame:
-    """The :data:`TASK_FEATURES` for the customers of ``index`` from purchase lines before ``cut``."""
-    mask = (
-        transactions["customer_id"].notna().to_numpy()
-        & (transactions["quantity"] > 0).to_numpy()
-        & (transactions["timestamp"] < cut).to_numpy()
-    )
-    b = transactions.loc[mask, ["customer_id", "invoice_id", "quantity", "unit_price", "timestamp"]]
-    amount = b["quantity"].to_numpy() * b["unit_price"].to_numpy()
-    days_ago = ((cut - b["timestamp"]).dt.total_seconds() / 86400.0).to_numpy()
-    cust = b["customer_id"].to_numpy()
-    out = pd.DataFrame(index=index)
-    for w in (30, 90, 180):
-        keep = days_ago <= w
-        out[f"spend_{w}d"] = pd.Series(amount[keep]).groupby(cust[keep]).sum().reindex(index, fill_value=0.0)
-    day = b["timestamp"].dt.normalize()
-    out["purchase_days"] = day.groupby(cust).nunique().reindex(index)
-    out["active_months"] = b["timestamp"].dt.to_period("M").groupby(cust).nunique().reindex(index)
-    out["orders_per_month"] = base["frequency"] / np.maximum(base["tenure_days"], 30.0) * 30.0
-    gap = base["mean_days_between"].where(base["frequency"] >= 2, base["tenure_days"])
-    out["recency_vs_gap"] = base["recency_days"] / np.maximum(gap, 1.0)
-    return out
-
-
 def make_task(
     transactions: pd.DataFrame,
     cutoff: Any,
@@ -210,7 +175,8 @@ def make_task(
         Only for ``"value_tier"``: reuse these spend edges (pass ``train_task.tier_edges`` when
         building a test task). ``None`` computes them from this task's own labels.
     features : sequence of str, optional
-        Keep only these columns of :data:`ALL_FEATURES` (in the given order). ``None``: all.
+        Keep only these columns of :data:`profiling.features.MODEL_FEATURES` (in the given order).
+        ``None``: all.
 
     Returns
     -------
@@ -227,40 +193,29 @@ def make_task(
 
     Example
     -------
-    >>> task = make_task(tx, "2010-09-01", 90)       # doctest: +SKIP
-    >>> X, y = task
+    >>> from profiling import datasets
+    >>> X, y = make_task(datasets.make_transactions(200, random_state=0), "2010-09-01", 90)
+    >>> len(X) == len(y), sorted(y.unique().tolist())
+    (True, [0, 1])
     """
-    _check(transactions, COLUMNS)
+    check_frame(transactions, COLUMNS, "make_task", what="transactions", allow_empty=False,
+                fix="Load data with profiling.datasets.load_transactions(..., columns=...) to map your names.")
     if target not in TARGETS:
-        raise ValueError(f"target must be one of {TARGETS}, got {target!r}")
-    horizon_days = _check_horizon(horizon_days)
-    cut = resolve_cutoff(transactions, cutoff)
-    end = cut + pd.Timedelta(days=horizon_days)
-    data_end = transactions["timestamp"].max().normalize() + pd.Timedelta(days=1)
-    if end > data_end:
-        raise ValueError(
-            f"the label window [{cut:%Y-%m-%d}, {end:%Y-%m-%d}) runs past the end of the data "
-            f"(last transaction on {data_end - pd.Timedelta(days=1):%Y-%m-%d}): customers would look as if they "
-            f"did not buy only because the data stops. Choose a cutoff on or before "
-            f"{data_end - pd.Timedelta(days=horizon_days):%Y-%m-%d} or a shorter horizon."
-        )
+        raise ValueError(f"make_task: target must be one of {TARGETS}, got {target!r}")
+    horizon_days = check_horizon(horizon_days, "make_task")
+    cut = resolve_cutoff(transactions, cutoff, "make_task")
+    end = check_window(transactions, cut, horizon_days, "make_task")
     if tier_edges is not None and target != "value_tier":
-        raise ValueError(f"tier_edges only apply to target='value_tier', not {target!r}; drop the argument")
+        raise ValueError(f"make_task: tier_edges only apply to target='value_tier', not {target!r}; drop the argument")
     if features is not None:
-        unknown = [f for f in features if f not in ALL_FEATURES]
+        unknown = [f for f in features if f not in MODEL_FEATURES]
         if unknown or len(features) == 0:
-            raise ValueError(f"unknown feature name(s) {unknown or '(empty list)'}; choose from {ALL_FEATURES}")
+            raise ValueError(f"make_task: unknown feature name(s) {unknown or '(empty list)'}; choose from {MODEL_FEATURES}")
 
-    base = customer_features(transactions, cut)
-    if base.empty:
-        raise ValueError(f"no customer has a purchase before the cutoff {cut:%Y-%m-%d}; choose a later cutoff")
-    X = base[BASE_FEATURES].copy()
-    for col, fill in _GAP_FILL.items():
-        X[col] = X[col].fillna(X[fill] if isinstance(fill, str) else fill)
-    extra = _extra_features(transactions, cut, X.index, base)
-    X = X.join(extra)
-    X["is_uk"] = (base["country"] == "United Kingdom").astype("int64")
-    X = X[ALL_FEATURES].astype("float64").round(6)
+    X = model_matrix(transactions, cut)
+    if X.empty:
+        raise ValueError(f"make_task: no customer has a purchase before the cutoff {cut:%Y-%m-%d}; choose a later cutoff")
+    X.attrs = {}
     if features is not None:
         X = X[list(features)]
 
@@ -285,20 +240,20 @@ def make_task(
             buyers = spend[spend > 0]
             if buyers.nunique() < 2:
                 raise ValueError(
-                    f"cannot compute value tiers at cutoff {cut:%Y-%m-%d}: fewer than 2 distinct positive spends in "
+                    f"make_task: cannot compute value tiers at cutoff {cut:%Y-%m-%d}: fewer than 2 distinct positive spends in "
                     "the label window; use a longer horizon or more customers"
                 )
             edges = (float(buyers.quantile(1 / 3)), float(buyers.quantile(2 / 3)))
         else:
             if len(tier_edges) != 2 or not (float(tier_edges[0]) <= float(tier_edges[1])):
-                raise ValueError(f"tier_edges must be two increasing spend values (low/mid, mid/high), got {tier_edges!r}")
+                raise ValueError(f"make_task: tier_edges must be two increasing spend values (low/mid, mid/high), got {tier_edges!r}")
             edges = (float(tier_edges[0]), float(tier_edges[1]))
         codes = np.where(spend <= edges[0], 0, np.where(spend <= edges[1], 1, 2))
         y = pd.Series(np.asarray(TIERS, dtype=object)[codes], index=X.index, name="value_tier").astype("str")
     return Task(X=X, y=y, cutoff=cut, horizon_days=horizon_days, target=target, tier_edges=edges, spend=spend)
 
 
-def time_split(
+def train_test_tasks(
     transactions: pd.DataFrame,
     train_cutoff: Any,
     test_cutoff: Any,
@@ -323,19 +278,12 @@ def time_split(
 
     Example
     -------
-    >>> train, test = time_split(tx, "2010-06-01", "2010-09-01", 90)       # doctest: +SKIP
+    >>> from profiling import datasets
+    >>> train, test = train_test_tasks(datasets.make_transactions(200, random_state=0), "2010-06-01", "2010-09-01", 90)
+    >>> train.cutoff < test.cutoff, list(train.X.columns) == list(test.X.columns)
+    (True, True)
     """
-    horizon_days = _check_horizon(horizon_days)
-    try:
-        tr, te = pd.Timestamp(train_cutoff), pd.Timestamp(test_cutoff)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"cutoffs must be dates, got {train_cutoff!r} and {test_cutoff!r}") from exc
-    if tr + pd.Timedelta(days=horizon_days) > te:
-        raise ValueError(
-            f"train_cutoff {tr:%Y-%m-%d} + {horizon_days} days = {tr + pd.Timedelta(days=horizon_days):%Y-%m-%d} is after "
-            f"test_cutoff {te:%Y-%m-%d}: the training labels would overlap the test period. Move the training "
-            f"cutoff to {te - pd.Timedelta(days=horizon_days):%Y-%m-%d} or earlier."
-        )
+    tr, te = check_no_overlap(train_cutoff, test_cutoff, horizon_days, "train_test_tasks")
     train = make_task(transactions, tr, horizon_days, target, features=features)
     test = make_task(transactions, te, horizon_days, target, tier_edges=train.tier_edges, features=features)
     return train, test
@@ -344,20 +292,6 @@ def time_split(
 # --------------------------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------------------------
-
-
-def _signed_log1p(x: np.ndarray) -> np.ndarray:
-    return np.sign(x) * np.log1p(np.abs(x))
-
-
-def scaler() -> Pipeline:
-    """The preprocessing for distance- and margin-based models: signed ``log1p`` then standardization.
-
-    Spend and counts are heavily skewed; the log brings a GBP 50,000 wholesaler and a GBP 50 shopper
-    onto one scale, the standardization gives every feature unit variance (KNN and SVM measure
-    distances, so an unscaled feature in pounds would drown the others).
-    """
-    return Pipeline([("log", FunctionTransformer(_signed_log1p, feature_names_out="one-to-one")), ("std", StandardScaler())])
 
 
 class RecencyRule(ClassifierMixin, BaseEstimator):
@@ -513,11 +447,11 @@ def make_models(
     =====================  ======================================================================
     ``majority``           ``DummyClassifier(strategy="prior")``: always the majority class
     ``recency rule``       :class:`RecencyRule` on ``recency_days``
-    ``logistic``           :func:`scaler` + ``LogisticRegression(C=0.1)``
-    ``knn``                :func:`scaler` + :class:`CappedKNeighborsClassifier` ``(n_neighbors=300,
+    ``logistic``           :func:`profiling.numeric.log_standardizer` + ``LogisticRegression(C=0.1)``
+    ``knn``                :func:`profiling.numeric.log_standardizer` + :class:`CappedKNeighborsClassifier` ``(n_neighbors=300,
                            metric="manhattan")`` (k capped at the training rows)
     ``tree``               ``DecisionTreeClassifier(max_depth=3, min_samples_leaf=100)``
-    ``svm``                :func:`scaler` + ``SVC(kernel="rbf", C=0.1, gamma=0.003)`` (no
+    ``svm``                :func:`profiling.numeric.log_standardizer` + ``SVC(kernel="rbf", C=0.1, gamma=0.003)`` (no
                            ``predict_proba``: scores come from ``decision_function``)
     ``gradient boosting``  ``HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=200)``
     =====================  ======================================================================
@@ -545,14 +479,14 @@ def make_models(
         "majority": lambda: DummyClassifier(strategy="prior"),
         "recency rule": lambda: RecencyRule("recency_days"),
         "logistic": lambda: Pipeline(
-            [("scale", scaler()), ("model", LogisticRegression(C=0.1, max_iter=2000, random_state=random_state))]
+            [("scale", log_standardizer()), ("model", LogisticRegression(C=0.1, max_iter=2000, random_state=random_state))]
         ),
         "knn": lambda: Pipeline(
-            [("scale", scaler()), ("model", CappedKNeighborsClassifier(n_neighbors=knn_neighbors, metric="manhattan"))]
+            [("scale", log_standardizer()), ("model", CappedKNeighborsClassifier(n_neighbors=knn_neighbors, metric="manhattan"))]
         ),
         "tree": lambda: DecisionTreeClassifier(max_depth=3, min_samples_leaf=100, random_state=random_state),
         "svm": lambda: Pipeline(
-            [("scale", scaler()), ("model", SVC(kernel="rbf", C=0.1, gamma=0.003, random_state=random_state))]
+            [("scale", log_standardizer()), ("model", SVC(kernel="rbf", C=0.1, gamma=0.003, random_state=random_state))]
         ),
         "gradient boosting": lambda: HistGradientBoostingClassifier(
             max_depth=3, learning_rate=0.05, max_iter=200, random_state=random_state
@@ -615,7 +549,7 @@ def metrics(y_true: Any, score: np.ndarray, y_pred: Any, classes: Sequence[Any] 
     }
 
 
-def evaluate(
+def compare_models(
     models: Mapping[str, Any],
     train: Task | tuple[pd.DataFrame, pd.Series],
     test: Task | tuple[pd.DataFrame, pd.Series],
@@ -634,12 +568,16 @@ def evaluate(
 
     Example
     -------
-    >>> evaluate(make_models(0, names=["logistic", "tree"]), train, test).round(3)   # doctest: +SKIP
+    >>> from profiling import datasets
+    >>> train, test = train_test_tasks(datasets.make_transactions(300, random_state=0), "2010-06-01", "2010-09-01")
+    >>> table = compare_models(make_models(0, names=["logistic", "tree"]), train, test)
+    >>> list(table.columns)
+    ['roc_auc', 'pr_auc', 'f1', 'balanced_accuracy']
     """
     Xtr, ytr = train
     Xte, yte = test
     if list(Xtr.columns) != list(Xte.columns):
-        raise ValueError("train and test have different feature columns; build both with the same features=")
+        raise ValueError("compare_models: train and test have different feature columns; build both with the same features=")
     rows, fitted, all_scores, all_preds = {}, {}, {}, {}
     for name, est in models.items():
         model = clone(est)
@@ -659,86 +597,3 @@ def evaluate(
     out.attrs["scores"] = all_scores
     out.attrs["predictions"] = all_preds
     return out
-
-
-def bootstrap_auc(
-    y: Any,
-    score: Any,
-    n_boot: int = 200,
-    random_state: int = 0,
-    level: float = 0.95,
-) -> tuple[float, float]:
-    """Percentile bootstrap confidence interval of the ROC AUC (binary).
-
-    Test customers are resampled with replacement ``n_boot`` times (resamples with one class only
-    are skipped); the interval is the ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles.
-
-    Returns
-    -------
-    (low, high) : pair of floats
-
-    Example
-    -------
-    >>> bootstrap_auc([0, 0, 1, 1, 0, 1], [0.1, 0.3, 0.7, 0.9, 0.2, 0.4], n_boot=50, random_state=0)  # doctest: +SKIP
-    """
-    y = np.asarray(y)
-    score = np.asarray(score, dtype="float64")
-    if y.shape[0] != score.shape[0] or score.ndim != 1:
-        raise ValueError(f"y and score must be 1-D and of equal length, got {y.shape} and {score.shape}")
-    if len(np.unique(y)) != 2:
-        raise ValueError("bootstrap_auc needs both classes in y")
-    if n_boot < 10:
-        raise ValueError(f"n_boot must be at least 10, got {n_boot}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
-    pos = (y == np.unique(y)[1]).astype("float64")
-    # Sort the scores once; every resample is then a weighted rank count (see weighted_auc).
-    _, inv = np.unique(score, return_inverse=True)
-    rng = np.random.default_rng(random_state)
-    n = len(y)
-    aucs = []
-    for _ in range(n_boot):
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype("float64")
-        auc = _weighted_auc_levels(inv, pos, w)
-        if not np.isnan(auc):
-            aucs.append(auc)
-    lo, hi = np.quantile(aucs, [(1 - level) / 2, (1 + level) / 2])
-    return float(lo), float(hi)
-
-
-def _weighted_auc_levels(inv: np.ndarray, pos: np.ndarray, w: np.ndarray) -> float:
-    n_levels = int(inv.max()) + 1
-    wp = np.bincount(inv, weights=w * pos, minlength=n_levels)
-    wn = np.bincount(inv, weights=w * (1.0 - pos), minlength=n_levels)
-    n_pos, n_neg = wp.sum(), wn.sum()
-    if n_pos == 0 or n_neg == 0:
-        return float("nan")
-    below = np.cumsum(wn) - wn
-    return float((wp * (below + 0.5 * wn)).sum() / (n_pos * n_neg))
-
-
-def weighted_auc(y: Any, score: Any, weights: Any) -> float:
-    """ROC AUC with integer-like case weights, as a rank count (the Mann-Whitney statistic; ties count 1/2).
-
-    Equal to ``roc_auc_score`` on the data with each row repeated ``weights`` times; it is what
-    :func:`bootstrap_auc` computes for every resample (fast: the scores are sorted only once).
-    ``nan`` when one class has zero weight.
-    """
-    y = np.asarray(y)
-    score = np.asarray(score, dtype="float64")
-    classes = np.unique(y)
-    pos = (y == classes[-1]).astype("float64") if len(classes) == 2 else (y == 1).astype("float64")
-    _, inv = np.unique(score, return_inverse=True)
-    return _weighted_auc_levels(inv, pos, np.asarray(weights, dtype="float64"))
-
-
-# The reusable pieces of chapter 10 — the time-aware CV splitter, the tuned pipeline builder, the
-# cost-based threshold and the paired bootstrap of an AUC difference (chapter 7 uses it too) — live
-# in :mod:`profiling.tuning`; re-exported so that the models of the course are found in one place.
-from profiling.tuning import (  # noqa: E402
-    TimeAwareSplit,
-    build_pipeline,
-    cost_threshold,
-    paired_bootstrap,
-    tuned_pipeline,
-)

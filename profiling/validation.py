@@ -23,7 +23,7 @@ ValueError: demo: the frame lacks the column(s) ['customer_id'] (it has ['a']).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np

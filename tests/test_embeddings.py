@@ -256,8 +256,8 @@ def test_nearest_neighbours_on_embeddings(model) -> None:
 import json
 import warnings
 
+from profiling.storage import CACHE_ENV
 from profiling.embeddings import (
-    CACHE_ENV,
     CacheWarning,
     SentenceEmbedder,
     TfidfEmbedder,

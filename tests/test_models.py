@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from profiling import models
+from profiling import features, models
 from frames import tx_frame
 from profiling.datasets import COLUMNS, make_transactions
 
@@ -40,7 +40,7 @@ def small() -> pd.DataFrame:
 def test_hand_computed_repurchase(small: pd.DataFrame) -> None:
     task = models.make_task(small, "2010-03-01", horizon_days=30)
     assert list(task.X.index) == ["A", "B", "C"]
-    assert list(task.X.columns) == models.ALL_FEATURES
+    assert list(task.X.columns) == features.MODEL_FEATURES
     assert task.y.to_dict() == {"A": 1, "B": 0, "C": 1}
     assert task.spend.to_dict() == {"A": 10.0, "B": 0.0, "C": 300.0}
     assert task.target == "repurchase" and task.tier_edges is None and task.horizon_days == 30
@@ -77,19 +77,19 @@ def test_value_tier_edges_from_training_only(small: pd.DataFrame) -> None:
         models.make_task(small, "2010-04-01", 30, "value_tier")  # one buyer: no edges to compute
 
 
-def test_time_split_reuses_training_edges() -> None:
+def test_train_test_tasks_reuses_training_edges() -> None:
     tx = make_transactions(300, 100, start="2010-01-01", end="2010-12-31", random_state=1)
-    train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60, "value_tier")
+    train, test = models.train_test_tasks(tx, "2010-05-01", "2010-08-01", 60, "value_tier")
     assert test.tier_edges == train.tier_edges
     own = models.make_task(tx, "2010-08-01", 60, "value_tier")
     assert own.tier_edges != train.tier_edges
     assert list(train.X.columns) == list(test.X.columns)
 
 
-def test_time_split_refuses_overlap(small: pd.DataFrame) -> None:
+def test_train_test_tasks_refuses_overlap(small: pd.DataFrame) -> None:
     with pytest.raises(ValueError, match="overlap the test period"):
-        models.time_split(small, "2010-03-01", "2010-03-20", horizon_days=30)
-    train, test = models.time_split(small, "2010-02-01", "2010-03-03", horizon_days=30)  # ends exactly at the test cutoff
+        models.train_test_tasks(small, "2010-03-01", "2010-03-20", horizon_days=30)
+    train, test = models.train_test_tasks(small, "2010-02-01", "2010-03-03", horizon_days=30)  # ends exactly at the test cutoff
     assert train.cutoff < test.cutoff
 
 
@@ -113,7 +113,7 @@ def test_make_task_bad_inputs(small: pd.DataFrame, kwargs: dict, match: str) -> 
 
 
 def test_make_task_bad_frames(small: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="canonical column"):
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \[.quantity.\]"):
         models.make_task(small.drop(columns=["quantity"]), "2010-03-01", 30)
     with pytest.raises(ValueError, match="first transaction"):
         models.make_task(small, "2009-01-01", 30)
@@ -207,7 +207,7 @@ def test_no_look_ahead_and_labels_only_from_the_window(rows, cut_day, horizon, s
 @pytest.fixture(scope="module")
 def synthetic_split() -> tuple[models.Task, models.Task]:
     tx = make_transactions(600, 150, start="2010-01-01", end="2010-12-31", random_state=3)
-    return models.time_split(tx, "2010-05-01", "2010-08-01", 60)
+    return models.train_test_tasks(tx, "2010-05-01", "2010-08-01", 60)
 
 
 def test_make_models_names_and_seeds() -> None:
@@ -264,9 +264,9 @@ def test_capped_knn_caps_k_and_stays_a_clean_estimator() -> None:
 def test_make_models_knn_fits_fewer_rows_than_k() -> None:
     # the default k (300) on a 40-customer training task: capped, not an error
     tx = make_transactions(60, 40, start="2010-01-01", end="2010-12-31", random_state=5)
-    train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60)
+    train, test = models.train_test_tasks(tx, "2010-05-01", "2010-08-01", 60)
     assert len(train) < 300
-    table = models.evaluate(models.make_models(0, names=["knn"]), train, test)
+    table = models.compare_models(models.make_models(0, names=["knn"]), train, test)
     assert table.attrs["fitted"]["knn"].named_steps["model"].n_neighbors_ == len(train)
     # every training row is every test row's neighbour: the score is the training repurchase share, for all
     np.testing.assert_allclose(table.attrs["scores"]["knn"], train.y.mean())
@@ -275,8 +275,8 @@ def test_make_models_knn_fits_fewer_rows_than_k() -> None:
 
 def test_evaluate_is_deterministic(synthetic_split) -> None:
     train, test = synthetic_split
-    a = models.evaluate(models.make_models(0, knn_neighbors=25), train, test)
-    b = models.evaluate(models.make_models(0, knn_neighbors=25), train, test)
+    a = models.compare_models(models.make_models(0, knn_neighbors=25), train, test)
+    b = models.compare_models(models.make_models(0, knn_neighbors=25), train, test)
     pd.testing.assert_frame_equal(a, b)
     assert list(a.index) == models.MODEL_NAMES
     assert list(a.columns) == ["roc_auc", "pr_auc", "f1", "balanced_accuracy"]
@@ -286,14 +286,14 @@ def test_evaluate_is_deterministic(synthetic_split) -> None:
     for name in models.MODEL_NAMES:
         np.testing.assert_array_equal(a.attrs["scores"][name], b.attrs["scores"][name])
         np.testing.assert_array_equal(a.attrs["predictions"][name], b.attrs["predictions"][name])
-    t = models.evaluate(models.make_models(0, names=["logistic"]), train, test, timings=True)
+    t = models.compare_models(models.make_models(0, names=["logistic"]), train, test, timings=True)
     assert {"fit_s", "predict_s"} <= set(t.columns) and (t[["fit_s", "predict_s"]] >= 0).all().all()
 
 
 def test_evaluate_multiclass_and_bad_inputs(synthetic_split) -> None:
     tx = make_transactions(400, 100, start="2010-01-01", end="2010-12-31", random_state=4)
-    train, test = models.time_split(tx, "2010-05-01", "2010-08-01", 60, "value_tier")
-    res = models.evaluate(models.make_models(0, names=["logistic", "svm", "tree"]), train, test)
+    train, test = models.train_test_tasks(tx, "2010-05-01", "2010-08-01", 60, "value_tier")
+    res = models.compare_models(models.make_models(0, names=["logistic", "svm", "tree"]), train, test)
     assert ((res >= 0) & (res <= 1)).all().all()
     # one-vs-rest macro AUCs and macro F1, recomputed with scikit-learn from each fitted model's own output
     from sklearn.metrics import balanced_accuracy_score, f1_score, roc_auc_score
@@ -313,7 +313,7 @@ def test_evaluate_multiclass_and_bad_inputs(synthetic_split) -> None:
     assert res.loc["logistic", "roc_auc"] > 0.65  # the value tier is predictable from the features
     tr, te = synthetic_split
     with pytest.raises(ValueError, match="different feature columns"):
-        models.evaluate(models.make_models(0, names=["tree"]), tr, (te.X.iloc[:, :5], te.y))
+        models.compare_models(models.make_models(0, names=["tree"]), tr, (te.X.iloc[:, :5], te.y))
     with pytest.raises(ValueError, match="binary"):
         models.RecencyRule().fit(train.X, train.y)
 
@@ -336,48 +336,3 @@ def test_scores_and_metrics() -> None:
     assert m["balanced_accuracy"] == pytest.approx(0.5)
     with pytest.raises(ValueError, match="classes"):
         models.metrics(y, np.ones((4, 3)) / 3, y)
-
-
-def test_bootstrap_auc() -> None:
-    rng = np.random.default_rng(0)
-    y = rng.integers(0, 2, 400)
-    score = y + rng.normal(0, 1.0, 400)
-    lo, hi = models.bootstrap_auc(y, score, n_boot=100, random_state=0)
-    from sklearn.metrics import roc_auc_score
-
-    auc = roc_auc_score(y, score)
-    assert lo < auc < hi and 0.5 < lo < hi < 1
-    assert models.bootstrap_auc(y, score, n_boot=100, random_state=0) == (lo, hi)
-    # the fast weighted rank count equals roc_auc_score on an explicit resample (ties included)
-    tied = np.round(score, 1)
-    w = np.bincount(np.random.default_rng(5).integers(0, 400, 400), minlength=400)
-    ref = roc_auc_score(np.repeat(y, w), np.repeat(tied, w))
-    assert models.weighted_auc(y, tied, w) == pytest.approx(ref, abs=1e-12)
-    assert models.weighted_auc(y, tied, np.ones(400)) == pytest.approx(roc_auc_score(y, tied), abs=1e-12)
-    assert np.isnan(models.weighted_auc(y, tied, y == 1))
-    with pytest.raises(ValueError, match="both classes"):
-        models.bootstrap_auc(np.ones(10), np.arange(10.0))
-    with pytest.raises(ValueError, match="equal length"):
-        models.bootstrap_auc(y, score[:10])
-    with pytest.raises(ValueError, match="n_boot"):
-        models.bootstrap_auc(y, score, n_boot=2)
-    with pytest.raises(ValueError, match="level"):
-        models.bootstrap_auc(y, score, level=1.5)
-
-
-def test_scaler_handles_skew() -> None:
-    # a net return (negative), a zero, ordinary shoppers and one GBP 100,000 wholesaler
-    X = pd.DataFrame({"spend": [-50.0, 0.0, 1.0, 10.0, 100.0, 100_000.0], "count": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
-    Z = np.asarray(models.scaler().fit_transform(X))
-    assert np.allclose(Z.mean(axis=0), 0) and np.allclose(Z.std(axis=0), 1)
-    # exactly sign(x) * log1p(|x|), then standardized with the population standard deviation
-    logged = np.sign(X.to_numpy()) * np.log1p(np.abs(X.to_numpy()))
-    expected = (logged - logged.mean(axis=0)) / logged.std(axis=0)
-    np.testing.assert_allclose(Z, expected, rtol=1e-12, atol=1e-12)
-    spend = Z[:, 0]
-    assert np.isfinite(Z).all() and spend[1] != spend[0]       # log1p: zero stays finite; the sign is kept
-    assert (np.diff(spend) > 0).all()                          # monotone: the order of customers is kept
-    # what only the log gives: the ordinary customers stay apart (1 and 100 are > 0.5 sd apart; standardizing
-    # the raw pounds puts them 0.003 sd apart) and the wholesaler is not at the largest z-score 6 rows allow
-    assert spend[4] - spend[2] > 0.5
-    assert spend[5] < 0.9 * np.sqrt(len(X) - 1)

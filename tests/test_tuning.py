@@ -207,11 +207,6 @@ def test_build_pipeline_refuses_bad_options(kwargs, match) -> None:
         tuning.build_pipeline(LogisticRegression(), **kwargs)
 
 
-def test_signed_log1p() -> None:
-    out = tuning.signed_log1p(np.array([-np.e + 1, 0.0, np.e - 1]))
-    assert np.allclose(out, [-1.0, 0.0, 1.0])
-
-
 # ---------------------------------------------------------------- spaces and searches
 
 SPACE = {
@@ -436,39 +431,23 @@ def test_cost_curve_refuses_bad_input(y, s, kwargs, match) -> None:
 # ---------------------------------------------------------------- bootstrap and the before/after table
 
 
-def test_weighted_auc_matches_sklearn_with_ties() -> None:
-    rng = np.random.default_rng(3)
-    y = rng.integers(0, 2, 300)
-    s = np.round(rng.normal(size=300) + y, 1)  # many ties
-    w = np.ones((1, 300))
-    assert tuning._weighted_auc(y, s, w)[0] == pytest.approx(roc_auc_score(y, s))
-    # integer weights = duplicated rows
-    counts = rng.integers(0, 3, 300)
-    idx = np.repeat(np.arange(300), counts)
-    assert tuning._weighted_auc(y, s, counts[None, :].astype(float))[0] == pytest.approx(roc_auc_score(y[idx], s[idx]))
-
-
-def test_paired_bootstrap_and_before_after() -> None:
+def test_before_after() -> None:
     rng = np.random.default_rng(0)
     n = 800
     y = rng.integers(0, 2, n)
     weak = y + rng.normal(scale=2.0, size=n)
     strong = y + rng.normal(scale=0.7, size=n)
     same = strong + rng.normal(scale=0.01, size=n)
-    pb = tuning.paired_bootstrap(y, weak, strong, n_boot=300, random_state=1)
-    assert pb["gain"] == pytest.approx(roc_auc_score(y, strong) - roc_auc_score(y, weak))
-    assert 0 < pb["low"] < pb["gain"] < pb["high"]
-    assert pb == tuning.paired_bootstrap(y, weak, strong, n_boot=300, random_state=1)
     table = tuning.before_after(y, {"weak": weak, "strong": strong, "same": same}, n_boot=300, random_state=1)
     assert list(table.index) == ["weak", "strong", "same"]
     assert bool(table.loc["strong", "real gain"]) is True
     assert bool(table.loc["same", "real gain"]) is False  # noise-level change
     assert bool(table.loc["same", "real vs baseline"]) is True
     assert (table["AUC low"] <= table["ROC AUC"]).all() and (table["ROC AUC"] <= table["AUC high"]).all()
-    with pytest.raises(ValueError, match="one class"):
+    with pytest.raises(ValueError, match="two classes"):
         tuning.before_after(np.ones(10), {"a": np.arange(10)}, n_boot=10)
     with pytest.raises(ValueError, match="no scores"):
-        tuning.bootstrap_auc_replicates(y, {})
+        tuning.before_after(y, {}, n_boot=10)
 
 
 @pytest.mark.parametrize("n_rows", [300, 3000, 11000])
@@ -476,18 +455,11 @@ def test_halving_schedule_stays_within_the_budget(n_rows) -> None:
     for budget in range(1, 25):
         rounds = max(1, min(3, int(np.floor(np.log(max(n_rows / 200, 1)) / np.log(3))) + 1))
         min_resources = max(1, n_rows // 3 ** (rounds - 1))
-        c = tuning._halving_candidates(budget, rounds, 3, min_resources, n_rows)
-        assert tuning._halving_cost(c, rounds, 3, min_resources, n_rows) <= budget + 1e-9
+        c = tuning.search._halving_candidates(budget, rounds, 3, min_resources, n_rows)
+        assert tuning.search._halving_cost(c, rounds, 3, min_resources, n_rows) <= budget + 1e-9
         assert c >= min(budget, 3)  # never fewer first-round candidates than a plain search would get (small budgets)
 
 
 def test_time_aware_split_refuses_a_gap_that_is_not_a_duration() -> None:
     with pytest.raises(ValueError, match="not a time difference"):
         list(TimeAwareSplit(1, gap="soon").split(np.zeros((2, 1)), groups=["2010-01-01", "2010-02-01"]))
-
-
-def test_models_reexports_the_reusable_tuning_pieces():
-    from profiling import models, tuning
-
-    for name in ["TimeAwareSplit", "build_pipeline", "cost_threshold", "paired_bootstrap", "tuned_pipeline"]:
-        assert getattr(models, name) is getattr(tuning, name)
