@@ -36,16 +36,15 @@ def main() -> int:
     warnings.filterwarnings("ignore", message=".*(OpenBLAS|threadpool|BLAS).*")
     import numpy as np
     import pandas as pd
-    from threadpoolctl import threadpool_limits
 
-    from profiling import cleaning, datasets, embeddings, features, recommend, segments
+    from profiling import chapter, embeddings, features, recommend, segments
+    from profiling.numeric import one_thread
 
-    threadpool_limits(1)
+    limits = one_thread()  # noqa: F841 (in force while it lives: one BLAS/OpenMP thread, as in the chapter)
     started = time.perf_counter()
-    clean_tx, _ = cleaning.clean(datasets.load_online_retail())
+    clean_tx = chapter.load(keep_returns=False)   # all customers, cleaned as in chapter 8 (purchases only)
     interactions = recommend.purchases(clean_tx)
-    train = interactions[interactions["timestamp"] < pd.Timestamp(args.cutoff)].reset_index(drop=True)
-    train.attrs = {"cutoff": pd.Timestamp(args.cutoff)}
+    train = recommend.time_split(interactions, args.cutoff, horizon_days=30).train
     texts = sorted(clean_tx["description"].dropna().unique())
     vectors = pd.DataFrame(embeddings.make_embedder(args.embedder).fit_embed(texts), index=texts)
     prepared = time.perf_counter() - started

@@ -1,4 +1,4 @@
-"""Unit tests for profiling.recommend: every recommender on a tiny hand-made matrix, metrics by hand."""
+"""Unit tests for profiling.recommend: every recommender on a tiny hand-made matrix, metrics by hand, the package layout."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
-from profiling import interests, recommend
+from profiling import interests, recommend, stats
+from profiling.recommend.base import _settle_ties, _top_k
+from profiling.recommend.neighbors import _indicator
 
 DAY0 = pd.Timestamp("2010-01-01")
 CUTOFF = DAY0 + pd.Timedelta(days=10)
@@ -75,7 +79,7 @@ def test_purchases_refuses_missing_columns() -> None:
     with pytest.raises(ValueError, match="unit_price"):
         recommend.purchases(pd.DataFrame({"customer_id": ["a"], "invoice_id": ["1"], "quantity": [1],
                                           "timestamp": [DAY0], "description": ["x"]}))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="purchases: the transactions frame must be a pandas DataFrame"):
         recommend.purchases([1, 2])
 
 
@@ -90,7 +94,8 @@ def test_time_split_by_hand() -> None:
 
 
 @pytest.mark.parametrize("cutoff, horizon, message", [
-    ("not a date", 30, "not a date"), ("2009-01-01", 30, "inside the data"), (CUTOFF, 0, "positive integer"),
+    ("not a date", 30, "not a date"), ("2009-01-01", 30, "inside the data"), (CUTOFF, 0, "whole number of days"),
+    (CUTOFF, True, "whole number of days"), (CUTOFF, 2.5, "whole number of days"),
 ])
 def test_time_split_refuses_bad_arguments(cutoff, horizon, message) -> None:
     with pytest.raises(ValueError, match=message):
@@ -98,12 +103,20 @@ def test_time_split_refuses_bad_arguments(cutoff, horizon, message) -> None:
 
 
 def test_fit_refuses_bad_interactions(train) -> None:
-    with pytest.raises(ValueError, match="lack column"):
+    with pytest.raises(ValueError, match=r"Popularity.fit: the interactions frame lacks the column\(s\) \['item'\].*recommend.purchases"):
         recommend.Popularity().fit(train.drop(columns="item"))
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="Popularity.fit: the interactions frame is empty"):
         recommend.Popularity().fit(train.iloc[:0])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="must be a pandas DataFrame, got str"):
         recommend.Popularity().fit("interactions.csv")
+    gaps = train.copy()
+    gaps.loc[0, "item"] = None
+    with pytest.raises(ValueError, match=r"UserKNN.fit: column\(s\) \['item'\] of the interactions frame have missing values"):
+        recommend.UserKNN().fit(gaps)
+    with pytest.raises(ValueError, match="'timestamp' of the interactions frame must be datetime64.*to_datetime"):
+        recommend.Popularity().fit(train.assign(timestamp=train["timestamp"].astype(str)))
+    with pytest.raises(ValueError, match="time_split: the interactions frame lacks"):
+        recommend.time_split(train.drop(columns="timestamp"), CUTOFF)
     late = train.copy()
     late.attrs = {"cutoff": DAY0 + pd.Timedelta(days=3)}    # rows after the declared cutoff: leakage
     with pytest.raises(ValueError, match="leak"):
@@ -277,8 +290,11 @@ def test_recommend_arguments(train) -> None:
         rec.recommend(["a", "a"])
     with pytest.raises(TypeError, match="single string"):
         rec.recommend("a")
-    with pytest.raises(RuntimeError, match="fit"):
+    with pytest.raises(NotFittedError, match=r"RepeatPurchase.recommend: this recommender is not fitted yet; call fit"):
         recommend.RepeatPurchase().recommend(["a"])
+    for unfitted in all_recommenders(VECTORS).values():
+        with pytest.raises(NotFittedError, match="is not fitted yet; call fit"):
+            unfitted.reason("a", "x")
     empty = rec.recommend([], k=3)
     assert list(empty.columns) == list(recommend.RECOMMENDATION_COLUMNS) and empty.empty
 
@@ -289,7 +305,39 @@ def test_ties_are_broken_by_popularity_like_a_stable_sort() -> None:
         s = rng.integers(0, 4, size=(6, 25)).astype(float)
         s[rng.random(s.shape) < 0.2] = -np.inf
         k = int(rng.integers(1, 26))
-        assert np.array_equal(recommend._top_k(s, k), np.argsort(-s, axis=1, kind="stable")[:, :k])
+        assert np.array_equal(_top_k(s, k), np.argsort(-s, axis=1, kind="stable")[:, :k])
+
+
+def test_settled_scores_turn_rounding_noise_into_ties() -> None:
+    s = np.array([[0.1 + 0.2, 0.3, 0.3 + 1e-6, -np.inf], [0.0, 0.0, 0.0, 0.0]])
+    settled = _settle_ties(s)
+    assert settled[0, 0] == settled[0, 1] and settled[0, 2] > settled[0, 1]     # noise goes, a real difference stays
+    assert settled[0, 3] == -np.inf and (settled[1] == 0).all()
+    assert _top_k(settled, 2).tolist() == [[2, 0], [0, 1]]
+
+
+def test_indicator_is_the_bought_pattern(train) -> None:
+    rec = recommend.Popularity().fit(train)
+    pattern = _indicator(rec.baskets_)
+    assert pattern.toarray().tolist() == (rec.baskets_.toarray() > 0).astype(float).tolist()
+    assert rec.baskets_.max() == 2                                        # the original keeps its counts
+
+
+def test_recommenders_follow_the_scikit_learn_contract(train) -> None:
+    for name, rec in all_recommenders(VECTORS).items():
+        params = rec.get_params(deep=False)
+        copy = clone(rec)
+        assert copy.get_params(deep=False).keys() == params.keys(), name
+        assert not hasattr(copy, "items_"), name
+        rec.fit(train)
+        pd.testing.assert_frame_equal(rec.recommend(["a", "c"], k=3), clone(rec).fit(train).recommend(["a", "c"], k=3), obj=name)
+    # parameters are stored as given and checked only in fit
+    bad = recommend.UserKNN(n_neighbors=0)
+    assert bad.n_neighbors == 0
+    with pytest.raises(ValueError, match="UserKNN.fit: n_neighbors must be a whole number >= 1, got 0"):
+        bad.fit(train)
+    with pytest.raises(ValueError, match="ItemKNN.fit: n_neighbors"):
+        recommend.ItemKNN(n_neighbors=2.5).fit(train)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -389,12 +437,14 @@ def test_ranking_metrics_ignores_ranks_beyond_k_and_matches_chapter_5() -> None:
 
 def test_ranking_metrics_refuses_bad_input() -> None:
     recs = pd.DataFrame({"customer_id": ["a"], "rank": [1], "item": ["x"]})
-    with pytest.raises(ValueError, match="truth"):
+    with pytest.raises(ValueError, match=r"ranking_metrics: the truth frame lacks the column\(s\) \['customer_id', 'item'\]"):
         recommend.ranking_metrics(recs, pd.DataFrame({"customer": ["a"]}))
-    with pytest.raises(ValueError, match="lack column"):
+    with pytest.raises(ValueError, match=r"ranking_metrics: the recommendations frame lacks the column\(s\) \['rank'\]"):
         recommend.ranking_metrics(recs.drop(columns="rank"), recs)
     with pytest.raises(ValueError, match="k must"):
         recommend.ranking_metrics(recs, recs, k=0)
+    with pytest.raises(TypeError, match="coverage: the recommendations frame must be a pandas DataFrame"):
+        recommend.coverage([("a", 1, "x")], 3)
 
 
 def test_coverage_and_novelty_by_hand() -> None:
@@ -409,16 +459,48 @@ def test_coverage_and_novelty_by_hand() -> None:
         recommend.novelty(recs, {}, 0)
 
 
-def test_bootstrap_ci() -> None:
-    values = np.r_[np.zeros(50), np.ones(50)]
-    mean, lo, hi = recommend.bootstrap_ci(values, n_boot=2000, random_state=1)
-    assert mean == 0.5 and lo < 0.5 < hi
-    assert hi - lo == pytest.approx(2 * 1.96 * 0.05, abs=0.03)        # normal approximation of the interval
-    assert recommend.bootstrap_ci(values, n_boot=500, random_state=1) == recommend.bootstrap_ci(values, n_boot=500, random_state=1)
-    assert recommend.bootstrap_ci(np.full(10, 0.3), n_boot=100) == pytest.approx((0.3, 0.3, 0.3))
-    assert all(math.isnan(v) for v in recommend.bootstrap_ci([]))
-    with pytest.raises(ValueError, match="ci"):
-        recommend.bootstrap_ci(values, ci=95)
+def test_summary_intervals_are_the_course_bootstrap_with_one_seed_per_metric() -> None:
+    rng = np.random.default_rng(0)
+    per = pd.DataFrame({"method": np.repeat(["m1", "m2"], 60), "view": "all", "customer_id": np.tile(np.arange(60).astype(str), 2),
+                        "ndcg": rng.random(120), "hit": (rng.random(120) < 0.4).astype(float)})
+    table = recommend.summarize(per, metrics=["ndcg", "hit"], n_boot=300, random_state=7).set_index("method")
+    for method, group in per.groupby("method"):
+        for j, m in enumerate(["ndcg", "hit"]):
+            est = stats.bootstrap_mean(group[m].to_numpy(), n_boot=300, random_state=7 + j)
+            assert table.loc[method, [m, f"{m}_low", f"{m}_high"]].tolist() == list(est)
+            # the scheme the chapter's stored numbers were made with: one (n_boot, n) draw, percentile interval
+            x = group[m].to_numpy()
+            means = x[np.random.default_rng(7 + j).integers(0, len(x), size=(300, len(x)))].mean(axis=1)
+            assert (est.low, est.high) == tuple(np.quantile(means, [(1 - 0.95) / 2, 1 - (1 - 0.95) / 2]))
+    narrow = recommend.summarize(per, metrics=["ndcg"], n_boot=300, level=0.5, random_state=7).set_index("method")
+    assert (narrow["ndcg_high"] - narrow["ndcg_low"] < table["ndcg_high"] - table["ndcg_low"]).all()
+    with pytest.raises(ValueError, match="confidence level"):
+        recommend.summarize(per, metrics=["ndcg"], level=95)
+    with pytest.raises(ValueError, match=r"summarize: per_customer lacks the column\(s\) \['precision', 'recall', 'map'\]"):
+        recommend.summarize(per)
+
+
+def test_compare_is_the_paired_ratio_bootstrap() -> None:
+    rng = np.random.default_rng(1)
+    ids = np.arange(50).astype(str)
+    per = pd.concat([
+        pd.DataFrame({"method": "new", "view": "all", "customer_id": ids, "ndcg": rng.random(50)}),
+        pd.DataFrame({"method": "old", "view": "all", "customer_id": ids[::-1], "ndcg": rng.random(50) * 0.5}),
+        pd.DataFrame({"method": "old", "view": "new", "customer_id": ids[:3], "ndcg": [0.1, 0.2, 0.3]}),
+    ], ignore_index=True)
+    out = recommend.compare(per, "new", "old", n_boot=400, random_state=3)
+    a = per[(per["method"] == "new")].set_index("customer_id")["ndcg"].sort_index()
+    b = per[(per["method"] == "old") & (per["view"] == "all")].set_index("customer_id")["ndcg"].sort_index()
+    est = stats.bootstrap_ratio(a.to_numpy(), b.to_numpy(), n_boot=400, random_state=3)
+    assert out == {"ratio": est.estimate, "low": est.low, "high": est.high, "customers": 50}
+    idx = np.random.default_rng(3).integers(0, 50, size=(400, 50))        # the old hand-written scheme, same numbers
+    ratios = a.to_numpy()[idx].mean(axis=1) / b.to_numpy()[idx].mean(axis=1)
+    assert (out["low"], out["high"]) == tuple(np.quantile(ratios, [(1 - 0.95) / 2, 1 - (1 - 0.95) / 2]))
+    assert stats.verdict(out["low"], out["high"], null=1.0) == "a real gain"
+    with pytest.raises(ValueError, match="compare: no rows for method 'new'.*view 'new'"):
+        recommend.compare(per, "new", "old", view="new")
+    with pytest.raises(ValueError, match=r"compare: per_customer lacks the column\(s\) \['map'\]"):
+        recommend.compare(per, "new", "old", metric="map")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -440,8 +522,10 @@ def test_evaluate_two_views(split) -> None:
     assert set(new["customer_id"]) == {"a", "c", "d"}                 # b's only later item (x) is not new
     assert summary.set_index("view").loc["all", "customers"] == 4
     assert 0 < summary.set_index("view").loc["all", "coverage"] <= 1
-    with pytest.raises(ValueError, match="view"):
-        recommend.evaluate(recommend.RepeatPurchase(), split, views=("later",))
+    unfitted = recommend.RepeatPurchase()
+    with pytest.raises(ValueError, match=r"evaluate: unknown view 'later'; use one of \['all', 'new'\]"):
+        recommend.evaluate(unfitted, split, views=("later",))
+    assert not hasattr(unfitted, "items_")                            # refused before any fitting
 
 
 def test_grid_search_and_summaries(split) -> None:
@@ -477,3 +561,27 @@ def test_tune_blend(split) -> None:
     other = recommend.Popularity().fit(split.train[split.train["item"] != "w"])
     with pytest.raises(ValueError, match="same interactions"):
         recommend.tune_blend({"repeat": comps["repeat"], "other": other}, split)
+    with pytest.raises(ValueError, match="tune_blend: unknown view 'old'"):
+        recommend.tune_blend(comps, split, view="old")
+    # the new view: what a customer bought before is never among the tuned lists
+    weights_new, trace_new = recommend.tune_blend(comps, split, k=2, grid=[0.0, 0.5, 1.0], view="new")
+    hybrid_new = recommend.Hybrid(comps, weights_new, prefit=True).fit(split.train)
+    _, summary_new = recommend.evaluate(hybrid_new, split, k=2, views=("new",), fit=False)
+    assert summary_new["ndcg"].iloc[0] == pytest.approx(trace_new["ndcg"].iloc[-1])
+
+
+def test_the_package_exports_its_api_and_keeps_one_home_per_idea() -> None:
+    import importlib
+
+    import profiling.recommend as package
+
+    modules = ["data", "base", "popularity", "neighbors", "vectors", "hybrid", "evaluation", "search"]
+    exported = set()
+    for name in modules:
+        module = importlib.import_module(f"profiling.recommend.{name}")
+        assert all(hasattr(module, n) for n in module.__all__), name
+        exported |= set(module.__all__)
+    assert set(package.__all__) == exported
+    assert all(getattr(package, n) is not None for n in package.__all__)
+    for gone in ["bootstrap_ci", "_one_thread", "_l2_rows", "_row_minmax", "_binary"]:     # one home each, elsewhere
+        assert not any(hasattr(importlib.import_module(f"profiling.recommend.{m}"), gone) for m in modules), gone

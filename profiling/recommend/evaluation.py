@@ -1,0 +1,287 @@
+"""Judging recommendation lists against what customers bought next (anchor: recommenders' ``python_evaluation.py``).
+
+- :func:`ranking_metrics`: per customer, precision, recall, NDCG, average precision and hit @k.
+- :func:`coverage` and :func:`novelty`: how much of the catalogue the lists use, and how obvious
+  their items are.
+- :func:`evaluate`: all of it for one recommender on a :class:`~profiling.recommend.data.Split`,
+  in two views (all items; only items new to the customer, see :data:`VIEWS`).
+- :func:`summarize` and :func:`compare`: means with bootstrap intervals over customers, and the
+  paired ratio of two methods (both from :mod:`profiling.stats`).
+
+Example
+-------
+>>> import pandas as pd
+>>> recs = pd.DataFrame({"customer_id": ["a", "a", "b", "b"], "rank": [1, 2, 1, 2], "item": ["x", "y", "x", "z"]})
+>>> truth = pd.DataFrame({"customer_id": ["a", "b"], "item": ["y", "w"]})
+>>> ranking_metrics(recs, truth, k=2)[["customer_id", "hits", "recall", "hit"]]
+  customer_id  hits  recall  hit
+0           a     1     1.0  1.0
+1           b     0     0.0  0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from profiling.recommend.base import Recommender
+from profiling.recommend.data import Split
+from profiling.stats import bootstrap_mean, bootstrap_ratio
+from profiling.validation import check_frame, check_positive_int
+
+__all__ = ["METRICS", "VIEWS", "compare", "coverage", "evaluate", "novelty", "ranking_metrics", "summarize"]
+
+#: Per-customer metric columns of :func:`ranking_metrics` (all "@k").
+METRICS: tuple[str, ...] = ("precision", "recall", "ndcg", "map", "hit")
+
+#: The two evaluation views: name -> what is excluded from the ranking, which truth rows count.
+VIEWS: dict[str, str] = {
+    "all": "all later purchases; nothing excluded",
+    "new": "items new to the customer; previous purchases excluded from the ranking and the truth",
+}
+
+
+def _check_recs(recs: Any, where: str) -> None:
+    check_frame(recs, ["customer_id", "rank", "item"], where, what="the recommendations frame",
+                fix="Pass the output of recommend().")
+
+
+def _check_view(view: Any, where: str) -> str:
+    if view not in VIEWS:
+        raise ValueError(f"{where}: unknown view {view!r}; use one of {list(VIEWS)}.")
+    return view
+
+
+def _truth_of(split: Split, view: str) -> pd.DataFrame:
+    """The truth rows that count in ``view``: all of them, or only the items new to the customer."""
+    return split.truth if view == "all" else split.truth[split.truth["new"]]
+
+
+def ranking_metrics(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int = 10) -> pd.DataFrame:
+    """Per-customer ranking metrics @k against what each customer bought (binary relevance).
+
+    For a customer with relevant set T (``|T| > 0``) and ranked list r_1..r_k (rank <= k):
+
+    - ``precision`` = hits / k (k fixed, also when fewer items were recommended);
+    - ``recall`` = hits / |T|;
+    - ``ndcg`` = DCG / IDCG with DCG = sum of 1 / log2(rank + 1) over hits and IDCG the same for
+      min(|T|, k) hits at the top (as :func:`profiling.interests.ranking_metrics`);
+    - ``map`` = average precision @k = (1 / min(|T|, k)) * sum over hits of precision@rank;
+    - ``hit`` = 1 if hits > 0.
+
+    Parameters
+    ----------
+    recommendations : DataFrame
+        ``customer_id``, ``rank``, ``item`` (e.g. from ``recommend``); ranks above k are ignored.
+    truth : DataFrame
+        ``customer_id``, ``item``: the relevant pairs (e.g. ``split.truth``, or only its ``new`` rows).
+    k : int
+
+    Returns
+    -------
+    DataFrame, one row per customer in ``truth`` (sorted): ``customer_id``, ``n_relevant``,
+    ``hits`` and the columns of :data:`METRICS`. Customers in truth without recommendations score 0.
+
+    Example
+    -------
+    >>> recs = pd.DataFrame({"customer_id": ["a", "a"], "rank": [1, 2], "item": ["x", "y"]})
+    >>> ranking_metrics(recs, pd.DataFrame({"customer_id": ["a"], "item": ["y"]}), k=2)["ndcg"].round(4).tolist()
+    [0.6309]
+    """
+    _check_recs(recommendations, "ranking_metrics")
+    check_frame(truth, ["customer_id", "item"], "ranking_metrics", what="the truth frame",
+                fix="Pass the relevant (customer_id, item) pairs, e.g. split.truth.")
+    k = check_positive_int(k, "ranking_metrics", "k")
+    t = truth[["customer_id", "item"]].astype({"customer_id": "str", "item": "str"}).drop_duplicates()
+    n_rel = t.groupby("customer_id").size()
+    customers = pd.Index(np.sort(n_rel.index.to_numpy(dtype=object)).astype(str), name="customer_id")
+    r = recommendations.loc[recommendations["rank"] <= k, ["customer_id", "rank", "item"]]
+    r = r.astype({"customer_id": "str", "item": "str"})
+    r = r[r["customer_id"].isin(customers)]
+    hit_pairs = pd.MultiIndex.from_frame(t)
+    rel = pd.MultiIndex.from_frame(r[["customer_id", "item"]]).isin(hit_pairs)
+    r = r.assign(rel=rel.astype(np.float64))
+    r = r.sort_values(["customer_id", "rank"], kind="stable")
+    r["cum_hits"] = r.groupby("customer_id")["rel"].cumsum()
+    r["gain"] = r["rel"] / np.log2(r["rank"].to_numpy(dtype=np.float64) + 1.0)
+    r["prec_at"] = r["rel"] * r["cum_hits"] / r["rank"].to_numpy(dtype=np.float64)
+    agg = r.groupby("customer_id").agg(hits=("rel", "sum"), dcg=("gain", "sum"), ap=("prec_at", "sum"))
+    agg = agg.reindex(customers, fill_value=0.0)
+    nr = n_rel.reindex(customers).to_numpy(dtype=np.int64)
+    discounts = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
+    ideal = discounts[np.minimum(nr, k)]
+    hits = agg["hits"].to_numpy()
+    out = pd.DataFrame({
+        "customer_id": customers.astype("str"),
+        "n_relevant": nr,
+        "hits": hits.astype(np.int64),
+        "precision": hits / k,
+        "recall": hits / nr,
+        "ndcg": agg["dcg"].to_numpy() / ideal,
+        "map": agg["ap"].to_numpy() / np.minimum(nr, k),
+        "hit": (hits > 0).astype(np.float64),
+    })
+    return out.reset_index(drop=True)
+
+
+def coverage(recommendations: pd.DataFrame, catalogue: Iterable[Any] | int) -> float:
+    """Catalogue coverage: distinct recommended items / catalogue size.
+
+    ``catalogue`` is the list of items (or its size). Example: 3 distinct items out of 10 -> 0.3.
+
+    >>> coverage(pd.DataFrame({"customer_id": ["a", "b"], "rank": [1, 1], "item": ["x", "y"]}), 4)
+    0.5
+    """
+    _check_recs(recommendations, "coverage")
+    size = catalogue if isinstance(catalogue, (int, np.integer)) else len(pd.Index(list(catalogue)).unique())
+    if size < 1:
+        raise ValueError("coverage: the catalogue is empty; pass the items (or the number of items) that could be recommended.")
+    return float(recommendations["item"].nunique() / size)
+
+
+def novelty(recommendations: pd.DataFrame, buyers: Mapping[Any, int] | pd.Series, n_customers: int) -> float:
+    """Mean self-information of the recommended items, in bits: mean of ``-log2(buyers(i) / n_customers)``.
+
+    ``buyers`` counts the distinct training customers of each item; an item with no (or unknown)
+    buyers counts as bought by one customer. Higher = less obvious recommendations.
+
+    >>> novelty(pd.DataFrame({"customer_id": ["a", "a"], "rank": [1, 2], "item": ["x", "y"]}), {"x": 4, "y": 1}, 4)
+    1.0
+    """
+    _check_recs(recommendations, "novelty")
+    n_customers = check_positive_int(n_customers, "novelty", "n_customers")
+    if recommendations.empty:
+        return float("nan")
+    counts = pd.Series(buyers, dtype="float64") if not isinstance(buyers, pd.Series) else buyers.astype("float64")
+    counts.index = counts.index.astype("str")
+    b = counts.reindex(recommendations["item"].astype("str")).fillna(1.0).clip(lower=1.0).to_numpy()
+    return float(np.mean(-np.log2(np.minimum(b / n_customers, 1.0))))
+
+
+def evaluate(
+    recommender: Recommender,
+    split: Split,
+    k: int = 10,
+    views: Iterable[str] = ("all", "new"),
+    fit: bool = True,
+    name: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Fit on ``split.train`` (unless ``fit=False``), recommend for the split's customers and score each view.
+
+    In the ``"new"`` view, the customer's previous purchases are excluded from the lists
+    (``exclude="seen"``) and only new items count as truth (see :data:`VIEWS`).
+
+    Returns
+    -------
+    (per_customer, summary)
+        ``per_customer``: the columns of :func:`ranking_metrics` plus ``method`` and ``view``.
+        ``summary``: one row per view with ``method``, ``view``, ``customers``, the mean of each
+        metric, ``coverage`` and ``novelty`` (bits).
+
+    Example
+    -------
+    >>> from profiling import datasets
+    >>> from profiling.recommend import RepeatPurchase, purchases, time_split
+    >>> lines = purchases(datasets.make_transactions(n_customers=80, n_items=40, random_state=0))
+    >>> per_customer, summary = evaluate(RepeatPurchase(), time_split(lines, "2010-10-01"), k=5)
+    >>> summary["view"].tolist(), bool(summary["ndcg"].between(0, 1).all()), len(per_customer) == int(summary["customers"].sum())
+    (['all', 'new'], True, True)
+    """
+    views = [_check_view(view, "evaluate") for view in views]
+    name = name or type(recommender).__name__
+    if fit:
+        recommender.fit(split.train)
+    per, rows = [], []
+    buyers = pd.Series(recommender.buyers_, index=recommender.items_)
+    for view in views:
+        truth = _truth_of(split, view)
+        customers = pd.Index(np.sort(truth["customer_id"].unique()))
+        recs = recommender.recommend(customers, k=k, exclude=None if view == "all" else "seen")
+        m = ranking_metrics(recs, truth, k=k).assign(method=name, view=view)
+        per.append(m)
+        row = {"method": name, "view": view, "customers": len(m)}
+        row.update({c: float(m[c].mean()) for c in METRICS})
+        row["coverage"] = coverage(recs, len(recommender.items_))
+        row["novelty"] = novelty(recs, buyers, len(recommender.customers_))
+        rows.append(row)
+    return pd.concat(per, ignore_index=True), pd.DataFrame(rows)
+
+
+def summarize(per_customer: pd.DataFrame, metrics: Iterable[str] = METRICS, n_boot: int = 1000, level: float = 0.95,
+              random_state: int = 0) -> pd.DataFrame:
+    """Mean of each metric per (method, view) with a percentile bootstrap interval over customers.
+
+    Each interval is :func:`profiling.stats.bootstrap_mean` of the group's per-customer values, the
+    ``j``-th metric seeded with ``random_state + j``.
+
+    Parameters
+    ----------
+    per_customer : DataFrame
+        Rows of :func:`evaluate` (``method``, ``view`` and metric columns), several methods stacked.
+    metrics : iterable of str, default :data:`METRICS`
+    n_boot : int, default 1000
+        Bootstrap resamples.
+    level : float, default 0.95
+        Confidence level of the intervals.
+    random_state : int, default 0
+
+    Returns
+    -------
+    DataFrame with ``method``, ``view``, ``customers`` and for each metric ``m``: ``m``,
+    ``m_low``, ``m_high``; in the order methods and views first appear.
+
+    Example
+    -------
+    >>> per = pd.DataFrame({"method": "repeat", "view": "all", "ndcg": [0.0, 0.5, 1.0, 0.5]})
+    >>> summarize(per, metrics=["ndcg"], n_boot=200)[["method", "customers", "ndcg"]]
+       method  customers  ndcg
+    0  repeat          4   0.5
+    """
+    metrics = list(metrics)
+    check_frame(per_customer, ["method", "view", *metrics], "summarize", what="per_customer",
+                fix="Pass the per-customer output of evaluate (several methods stacked with pandas.concat).")
+    rows = []
+    groups = per_customer.groupby(["method", "view"], sort=False)
+    for (method, view), group in groups:
+        row = {"method": method, "view": view, "customers": len(group)}
+        for j, m in enumerate(metrics):
+            mean, lo, hi = bootstrap_mean(group[m].to_numpy(), n_boot=n_boot, level=level, random_state=random_state + j)
+            row.update({m: mean, f"{m}_low": lo, f"{m}_high": hi})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def compare(per_customer: pd.DataFrame, method: str, baseline: str, view: str = "all", metric: str = "ndcg",
+            n_boot: int = 1000, level: float = 0.95, random_state: int = 0) -> dict[str, float]:
+    """Ratio of mean ``metric`` (method / baseline) on the same customers, with a paired bootstrap interval.
+
+    The customers both methods were scored on, sorted, are resampled once for both
+    (:func:`profiling.stats.bootstrap_ratio`); read the result with :func:`profiling.stats.verdict`
+    against ``null=1.0``.
+
+    Returns
+    -------
+    dict with ``ratio``, ``low``, ``high`` (``ratio - 1`` is the relative lift) and ``customers``.
+
+    Example
+    -------
+    >>> per = pd.DataFrame({"method": ["new"] * 4 + ["old"] * 4, "view": "all", "customer_id": list("abcd") * 2,
+    ...                     "ndcg": [0.6, 0.4, 0.8, 0.2, 0.3, 0.2, 0.4, 0.1]})
+    >>> compare(per, "new", "old", n_boot=200)["ratio"]
+    2.0
+    """
+    check_frame(per_customer, ["method", "view", "customer_id", metric], "compare", what="per_customer",
+                fix="Pass the per-customer output of evaluate (several methods stacked with pandas.concat).")
+    part = per_customer[per_customer["view"] == view]
+    a = part[part["method"] == method].set_index("customer_id")[metric]
+    b = part[part["method"] == baseline].set_index("customer_id")[metric]
+    if a.empty or b.empty:
+        raise ValueError(f"compare: no rows for method {method!r} or baseline {baseline!r} in view {view!r}; "
+                         f"per_customer has methods {sorted(per_customer['method'].unique())}.")
+    common = a.index.intersection(b.index).sort_values()
+    ratio, low, high = bootstrap_ratio(a.loc[common].to_numpy(), b.loc[common].to_numpy(), n_boot=n_boot, level=level,
+                                       random_state=random_state)
+    return {"ratio": ratio, "low": low, "high": high, "customers": int(len(common))}
