@@ -9,7 +9,7 @@ Every distinct product description gets a vector (:mod:`profiling.embeddings`). 
 - :func:`user_interest_vectors` is the weighted mean of each customer's item vectors, L2-normalized;
 - :func:`category_shares` is each customer's weighted share of spend per semantic category;
 - :func:`zero_shot_tags` scores short label texts against the interest vectors (cosine);
-- :func:`rank_items` and :func:`ranking_metrics` measure whether interests predict later purchases.
+- :func:`rank_items` and :func:`next_purchase_metrics` measure whether interests predict later purchases.
 
 All outputs are tidy DataFrames with documented columns, deterministic for a given seed.
 
@@ -29,6 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from profiling.numeric import one_thread, unit_rows
+from profiling.validation import check_frame
+from profiling.windows import resolve_cutoff
+
 #: Words that say nothing about a product's theme (besides English stop words).
 GENERIC_WORDS: frozenset[str] = frozenset(
     "set sets pack of small large mini jumbo big assorted design designs colour colours piece pcs "
@@ -39,19 +43,13 @@ _WORD = re.compile(r"[a-z]{3,}")
 
 
 def _unit_rows(vectors: Any, where: str) -> np.ndarray:
+    """Check item/user vectors (non-empty, 2-D, finite), then :func:`profiling.numeric.unit_rows`."""
     arr = np.asarray(vectors, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[0] == 0:
         raise ValueError(f"{where}: vectors must be a non-empty 2-D array (rows = items), got shape {arr.shape}.")
     if not np.isfinite(arr).all():
         raise ValueError(f"{where}: vectors contain NaN or infinite values.")
-    norms = np.linalg.norm(arr, axis=1, keepdims=True)
-    return np.divide(arr, norms, out=np.zeros_like(arr), where=norms > 1e-12)
-
-
-def _one_thread():
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
+    return unit_rows(arr)
 
 
 def _words(text: str) -> set[str]:
@@ -183,7 +181,7 @@ def semantic_categories(
         raise ValueError(f"semantic_categories: {len(X)} vectors but {len(texts)} texts; pass one text per row.")
     n = len(X)
     scores = pd.DataFrame(columns=["k", "silhouette", "inertia"])
-    with _one_thread():
+    with one_thread():
         if k is None:
             candidates = sorted({int(c) for c in ks})
             bad = [c for c in candidates if c < 2 or c >= n]
@@ -287,16 +285,12 @@ def purchase_weights(
     -------
     >>> purchase_weights(tx, ["A", "B"], "2010-01-01", half_life_days=30)   # doctest: +SKIP
     """
-    from profiling.features import resolve_cutoff
-
-    needed = ["customer_id", "quantity", "unit_price", "timestamp", item_col]
-    missing = [c for c in needed if c not in transactions.columns]
-    if missing:
-        raise ValueError(f"purchase_weights: transactions lack column(s) {missing}; pass canonical transactions.")
+    check_frame(transactions, ["customer_id", "quantity", "unit_price", "timestamp", item_col], "purchase_weights",
+                what="transactions", fix="Pass canonical transactions (profiling.chapter.load).")
     if half_life_days is not None and not (float(half_life_days) > 0):
         raise ValueError(f"purchase_weights: half_life_days must be positive or None, got {half_life_days!r}.")
     index = _item_positions(item_index)
-    cut = resolve_cutoff(transactions, cutoff)
+    cut = resolve_cutoff(transactions, cutoff, "purchase_weights")
     tx = transactions
     keep = (
         tx["customer_id"].notna()
@@ -305,7 +299,7 @@ def purchase_weights(
         & (tx["timestamp"] < cut)
         & tx[item_col].notna()
     )
-    tx = tx.loc[keep, needed]
+    tx = tx.loc[keep, ["customer_id", "quantity", "unit_price", "timestamp", item_col]]
     pos = index.get_indexer(tx[item_col])
     tx = tx.loc[pos >= 0]
     pos = pos[pos >= 0]
@@ -538,13 +532,16 @@ def rank_items(
     return out
 
 
-def ranking_metrics(recommended: np.ndarray, relevant: Sequence[set[int]], k: int = 10) -> dict[str, float]:
-    """Hit rate@k and NDCG@k (binary relevance) of ranked item lists.
+def next_purchase_metrics(recommended: np.ndarray, relevant: Sequence[set[int]], k: int = 10) -> dict[str, float]:
+    """Hit rate@k and NDCG@k of ranked item rows against the items each user bought later.
+
+    A thin adapter: the metrics are :func:`profiling.recommend.ranking_metrics` (one implementation
+    of NDCG for the course), averaged over users.
 
     Parameters
     ----------
     recommended : int array (n_users, >= k)
-        Ranked item rows per user.
+        Ranked item rows per user (e.g. :func:`rank_items`).
     relevant : sequence of sets
         The items each user actually bought later (same user order); users with an empty set are
         skipped.
@@ -556,22 +553,24 @@ def ranking_metrics(recommended: np.ndarray, relevant: Sequence[set[int]], k: in
 
     Example
     -------
-    >>> ranking_metrics(np.array([[3, 1], [0, 2]]), [{1}, {5}], k=2)
-    {'hit_rate': 0.5, 'ndcg': 0.31546487678572877, 'users': 2}
+    >>> out = next_purchase_metrics(np.array([[3, 1], [0, 2]]), [{1}, {5}], k=2)
+    >>> out["hit_rate"], round(out["ndcg"], 4), out["users"]
+    (0.5, 0.3155, 2)
     """
+    from profiling.recommend import ranking_metrics
+
     recommended = np.asarray(recommended)
     if len(recommended) != len(relevant):
-        raise ValueError(f"ranking_metrics: {len(recommended)} ranked lists but {len(relevant)} relevant sets.")
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    hits, ndcgs = [], []
-    for ranked, truth in zip(recommended, relevant):
-        if not truth:
-            continue
-        gains = np.array([1.0 if int(i) in truth else 0.0 for i in ranked[:k]])
-        dcg = float((gains * discounts[: len(gains)]).sum())
-        ideal = float(discounts[: min(len(truth), k)].sum())
-        hits.append(float(gains.any()))
-        ndcgs.append(dcg / ideal)
-    if not hits:
+        raise ValueError(f"next_purchase_metrics: {len(recommended)} ranked lists but {len(relevant)} relevant sets.")
+    users = [u for u, truth in enumerate(relevant) if truth]
+    if not users:
         return {"hit_rate": float("nan"), "ndcg": float("nan"), "users": 0}
-    return {"hit_rate": float(np.mean(hits)), "ndcg": float(np.mean(ndcgs)), "users": len(hits)}
+    top = recommended[users, :k]
+    recs = pd.DataFrame({
+        "customer_id": np.repeat([str(u) for u in users], top.shape[1]),
+        "rank": np.tile(np.arange(1, top.shape[1] + 1), len(users)),
+        "item": top.ravel().astype(np.int64),
+    })
+    truth = pd.DataFrame([(str(u), int(i)) for u in users for i in sorted(relevant[u])], columns=["customer_id", "item"])
+    per = ranking_metrics(recs, truth, k=k)
+    return {"hit_rate": float(per["hit"].mean()), "ndcg": float(per["ndcg"].mean()), "users": int(len(per))}

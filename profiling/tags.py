@@ -47,6 +47,10 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from profiling.validation import check_frame
 
 __all__ = [
     "LIFECYCLE_STAGES",
@@ -165,22 +169,12 @@ class TagRules:
 
 
 def _check_features(features: pd.DataFrame, needed: Sequence[str], where: str) -> None:
-    if not isinstance(features, pd.DataFrame):
-        raise TypeError(f"{where}: features must be a pandas DataFrame, got {type(features).__name__}")
-    missing = [c for c in needed if c not in features.columns]
-    if missing:
-        raise ValueError(
-            f"{where}: features lack the column(s) {missing}; build them with "
-            "profiling.features.customer_features(transactions, cutoff)."
-        )
-    if features.empty:
-        raise ValueError(f"{where}: features is empty (no customers to tag)")
-    bad = [c for c in needed if c in _LIFECYCLE_INPUTS + ["monetary"] and features[c].isna().any()]
-    if bad:
-        raise ValueError(f"{where}: column(s) {bad} have missing values; every customer needs them")
+    check_frame(features, needed, where, what="features", allow_empty=False,
+                complete=[c for c in needed if c in _LIFECYCLE_INPUTS + ["monetary"]],
+                fix="Build them with profiling.features.customer_features(transactions, cutoff).")
 
 
-class ValueTiers:
+class ValueTiers(BaseEstimator):
     """Low / mid / high spender tiers by quantiles of a value column, learnt on a reference period.
 
     Parameters
@@ -199,33 +193,42 @@ class ValueTiers:
         The learnt cut values (``len(q)`` of them). A customer is in tier ``i`` if its value is
         ``> edges_[i-1]`` and ``<= edges_[i]``.
 
+    A scikit-learn estimator: parameters are stored as given and checked in ``fit``;
+    ``sklearn.base.clone`` gives an unfitted copy.
+
     Example
     -------
-    >>> tiers = ValueTiers().fit(features_2010_06)         # doctest: +SKIP
-    >>> tiers.transform(features_2010_12).value_counts()   # doctest: +SKIP
+    >>> import pandas as pd
+    >>> tiers = ValueTiers().fit(pd.DataFrame({"monetary": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]}))
+    >>> tiers.transform(pd.DataFrame({"monetary": [5.0, 35.0, 99.0]})).tolist()
+    ['low', 'mid', 'high']
     """
 
     def __init__(self, q: Sequence[float] = (1 / 3, 2 / 3), column: str = "monetary", labels: Sequence[str] | None = None):
-        self.q = tuple(float(x) for x in q)
+        self.q = q
         self.column = column
-        self.labels = tuple(labels) if labels is not None else None
+        self.labels = labels
 
     def _labels(self) -> list[str]:
+        q = tuple(self.q)
         if self.labels is not None:
             labels = list(self.labels)
-        elif len(self.q) == 2:
+        elif len(q) == 2:
             labels = list(VALUE_TIERS)
         else:
-            labels = [f"tier_{i + 1}" for i in range(len(self.q) + 1)]
-        if len(labels) != len(self.q) + 1:
-            raise ValueError(f"ValueTiers: {len(self.q)} quantiles make {len(self.q) + 1} tiers, got {len(labels)} labels")
+            labels = [f"tier_{i + 1}" for i in range(len(q) + 1)]
+        if len(labels) != len(q) + 1:
+            raise ValueError(f"ValueTiers: {len(q)} quantiles make {len(q) + 1} tiers, got {len(labels)} labels")
         return labels
 
     def fit(self, features: pd.DataFrame) -> "ValueTiers":
         """Learn ``edges_`` = the quantiles ``q`` of ``features[column]``. Returns self."""
-        q = np.asarray(self.q)
+        try:
+            q = np.asarray([float(x) for x in self.q])
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"ValueTiers: q must be a sequence of quantiles in (0, 1), got {self.q!r}") from exc
         if len(q) == 0 or np.any(q <= 0) or np.any(q >= 1) or np.any(np.diff(q) <= 0):
-            raise ValueError(f"ValueTiers: q must be strictly increasing values in (0, 1), got {self.q}")
+            raise ValueError(f"ValueTiers: q must be strictly increasing values in (0, 1), got {tuple(self.q)}")
         self._labels()
         _check_features(features, [self.column], "ValueTiers.fit")
         values = features[self.column].astype("float64")
@@ -237,8 +240,7 @@ class ValueTiers:
 
     def transform(self, features: pd.DataFrame) -> pd.Series:
         """The tier of every row (ordered categorical named ``value_tier``, same index)."""
-        if not hasattr(self, "edges_"):
-            raise RuntimeError("ValueTiers is not fitted: call fit(reference_features) first")
+        check_is_fitted(self, "edges_", msg="ValueTiers is not fitted: call fit(reference_features) first")
         _check_features(features, [self.column], "ValueTiers.transform")
         values = features[self.column].astype("float64").to_numpy()
         if np.isnan(values).any():
@@ -253,7 +255,7 @@ class ValueTiers:
         return self.fit(features).transform(features)
 
     def __repr__(self) -> str:
-        return f"ValueTiers(q={self.q}, column={self.column!r})"
+        return f"ValueTiers(q={tuple(float(x) for x in self.q)}, column={self.column!r})"
 
 
 def lifecycle_stage(features: pd.DataFrame, rules: TagRules = TagRules()) -> pd.Series:

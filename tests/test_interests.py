@@ -12,7 +12,7 @@ from profiling.interests import (
     characteristic_words,
     purchase_weights,
     rank_items,
-    ranking_metrics,
+    next_purchase_metrics,
     semantic_categories,
     tag_shares,
     user_interest_vectors,
@@ -181,15 +181,15 @@ def test_semantic_categories_fixed_k_and_bad_input() -> None:
 def test_rank_items_and_metrics_by_hand() -> None:
     ranked = rank_items(np.array([[1.0, 0.0], [0.0, 1.0]]), VECTORS, k=2)
     np.testing.assert_array_equal(ranked, [[0, 2], [1, 2]])
-    metrics = ranking_metrics(ranked, [{2}, {1, 2}], k=2)
+    metrics = next_purchase_metrics(ranked, [{2}, {1, 2}], k=2)
     # user 0: hit at rank 2 -> DCG 1/log2(3), ideal 1; user 1: hits at 1 and 2 -> DCG = ideal.
     assert metrics == {"hit_rate": 1.0, "ndcg": pytest.approx((1 / np.log2(3) + 1) / 2), "users": 2}
-    assert ranking_metrics(ranked, [set(), {0}], k=1) == {"hit_rate": 0.0, "ndcg": 0.0, "users": 1}
+    assert next_purchase_metrics(ranked, [set(), {0}], k=1) == {"hit_rate": 0.0, "ndcg": 0.0, "users": 1}
     np.testing.assert_array_equal(rank_items(np.eye(2), VECTORS, k=2, exclude=[{0}, set()]), [[2, 1], [1, 2]])
     with pytest.raises(ValueError, match="one per user"):
         rank_items(np.eye(2), VECTORS, exclude=[{0}])
     with pytest.raises(ValueError, match="relevant sets"):
-        ranking_metrics(ranked, [{1}])
+        next_purchase_metrics(ranked, [{1}])
 
 
 def test_module_documents_its_public_functions() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,13 +237,13 @@ def test_value_tiers_refuse_bad_quantiles(q: tuple) -> None:
 
 def test_value_tiers_errors() -> None:
     f = feats({"a": {}, "b": {"monetary": np.nan}})
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ValueTiers().transform(f)
     with pytest.raises(ValueError, match="missing"):
         ValueTiers().fit(f)
     with pytest.raises(ValueError, match="labels"):
         ValueTiers(labels=("a", "b")).fit(feats({"a": {}}))
-    with pytest.raises(ValueError, match="lack the column"):
+    with pytest.raises(ValueError, match="lacks the column"):
         ValueTiers(column="spend").fit(feats({"a": {}}))
 
 
@@ -310,7 +311,7 @@ def test_tag_customers_row_order_does_not_matter() -> None:
 def test_tag_customers_bad_inputs() -> None:
     with pytest.raises(ValueError, match="empty"):
         tags.tag_customers(feats({"a": {}}).iloc[0:0])
-    with pytest.raises(ValueError, match=r"lack the column\(s\) \['weekend_share'\]"):
+    with pytest.raises(ValueError, match=r"lacks the column\(s\) \['weekend_share'\]"):
         tags.tag_customers(feats({"a": {}}).drop(columns="weekend_share"))
     with pytest.raises(ValueError, match="missing values"):
         tags.tag_customers(feats({"a": {"recency_days": np.nan}}))
@@ -355,3 +356,15 @@ def test_tag_summary_counts_and_revenue() -> None:
     assert tags.tag_summary(t.iloc[::-1], f)["customers"].tolist() == s["customers"].tolist()
     with pytest.raises(ValueError, match="same customers"):
         tags.tag_summary(t, f.iloc[:2])
+
+
+def test_value_tiers_follows_the_scikit_learn_contract() -> None:
+    from sklearn.base import clone
+
+    tiers = ValueTiers(q=[0.5], labels=["low", "high"])
+    assert tiers.q == [0.5] and tiers.get_params()["labels"] == ["low", "high"]   # stored as given
+    fitted = tiers.fit(pd.DataFrame({"monetary": [1.0, 2.0, 3.0, 4.0]}))
+    copy = clone(fitted)
+    assert not hasattr(copy, "edges_") and copy.get_params() == fitted.get_params()
+    with pytest.raises(ValueError, match="strictly increasing"):
+        ValueTiers(q=(0.7, 0.3)).fit(pd.DataFrame({"monetary": [1.0, 2.0]}))   # checked in fit, not __init__
