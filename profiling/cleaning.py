@@ -59,6 +59,7 @@ import pandas as pd
 from profiling import ProfilingWarning
 from profiling.datasets import COLUMNS
 from profiling.storage import data_dir
+from profiling.validation import check_frame
 
 __all__ = [
     "NON_PRODUCT_CODES",
@@ -150,16 +151,10 @@ UNKNOWN_REGION = "Unknown"
 # validation helpers
 # --------------------------------------------------------------------------------------------
 def _check_columns(frame: pd.DataFrame, needed: Iterable[str], what: str = "transactions") -> None:
-    """Raise ValueError naming the missing columns (and the ones found) if any is absent."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{what} must be a pandas DataFrame, got {type(frame).__name__}.")
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"{what} lacks the canonical column(s) {missing}; found {list(frame.columns)}. "
-            "Load the data with profiling.datasets.load_online_retail() or load_transactions(), "
-            "which map a file's columns onto the canonical schema."
-        )
+    """TypeError / ValueError naming the missing columns (and the ones found) if any is absent."""
+    check_frame(frame, needed, "cleaning", what=what,
+                fix="Load the data with profiling.datasets.load_online_retail() or load_transactions(), "
+                    "which map a file's columns onto the canonical schema.")
 
 
 def _check_types(frame: pd.DataFrame) -> None:

@@ -66,6 +66,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from profiling.validation import check_frame
+
 #: What a fully generalized (suppressed) value is replaced by.
 SUPPRESSED: str = "*"
 
@@ -177,20 +179,15 @@ def pseudonymize(ids: pd.Series | pd.Index | Sequence[Any], key: bytes | str, le
 
 
 def _check_qi(frame: Any, quasi_identifiers: Sequence[str], where: str) -> list[str]:
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{where}: frame must be a pandas DataFrame, got {type(frame).__name__}")
+    check_frame(frame, [], where)
     if isinstance(quasi_identifiers, str):
         raise TypeError(f"{where}: quasi_identifiers must be a list of column names, got the string {quasi_identifiers!r}")
     qi = list(quasi_identifiers)
     if not qi:
         raise ValueError(f"{where}: give at least one quasi-identifier column")
-    missing = [c for c in qi if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{where}: the frame has no column(s) {missing}; it has {list(frame.columns)}")
     if len(set(qi)) < len(qi):
         raise ValueError(f"{where}: quasi-identifiers repeat a column: {qi}")
-    if frame.empty:
-        raise ValueError(f"{where}: the frame is empty (no records to measure)")
+    check_frame(frame, qi, where, allow_empty=False)
     return qi
 
 
@@ -448,10 +445,7 @@ def generalize(
     >>> g.steps[["column", "level", "k", "precision"]]                                            # doctest: +SKIP
     """
     _check_k(k, "generalize")
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"generalize: frame must be a pandas DataFrame, got {type(frame).__name__}")
-    if frame.empty:
-        raise ValueError("generalize: the frame is empty")
+    check_frame(frame, [], "generalize", allow_empty=False)
     if not (isinstance(max_suppression, (int, float)) and 0 <= max_suppression <= 1):
         raise ValueError(f"generalize: max_suppression is a share in [0, 1], got {max_suppression!r}")
     levels = _hierarchy_levels(hierarchies, frame)
@@ -620,11 +614,7 @@ def _truth(
     frame: pd.DataFrame, by: str, value: str, bounds: tuple[float, float], groups: Sequence[Any] | None, where: str
 ) -> tuple[list[Any], pd.Series, pd.Series]:
     """The public groups, the true customer counts and the true sums of the clipped value per group."""
-    if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"{where}: frame must be a pandas DataFrame, got {type(frame).__name__}")
-    for c in (by, value):
-        if c not in frame.columns:
-            raise ValueError(f"{where}: the frame has no column {c!r}; it has {list(frame.columns)}")
+    check_frame(frame, [by, value], where)
     if not pd.api.types.is_numeric_dtype(frame[value]) or pd.api.types.is_bool_dtype(frame[value]):
         raise ValueError(f"{where}: column {value!r} must be numeric, got {frame[value].dtype}")
     if frame[value].isna().any():

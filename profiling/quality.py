@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from profiling.datasets import DTYPES, REQUIRED
+from profiling.validation import check_frame
 
 #: Status values of a check.
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -141,8 +142,7 @@ def check_schema(transactions: pd.DataFrame, dtypes: dict[str, str] | None = Non
     >>> check_schema(pd.DataFrame({"customer_id": ["1"]}))["column"].tolist()[:2]
     ['invoice_id', 'item_id']
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"check_schema: transactions must be a pandas DataFrame, got {type(transactions).__name__}")
+    check_frame(transactions, [], "check_schema", what="transactions")
     dtypes = dict(DTYPES if dtypes is None else dtypes)
     required = list(REQUIRED if required is None else required)
     rows = []
@@ -291,8 +291,7 @@ def drift_table(
     >>> drift_table(features_june, features_december, ["recency_days", "monetary"])  # doctest: +SKIP
     """
     for name, frame in (("reference", reference), ("current", current)):
-        if not isinstance(frame, pd.DataFrame):
-            raise TypeError(f"drift_table: {name} must be a pandas DataFrame, got {type(frame).__name__}")
+        check_frame(frame, [], "drift_table", what=name)
     cols = [c for c in reference.columns if c in current.columns] if columns is None else list(columns)
     missing = [c for c in cols if c not in reference.columns or c not in current.columns]
     if missing:
@@ -464,12 +463,10 @@ def run_monthly(
     >>> report = run_monthly(load_online_retail())                                   # doctest: +SKIP
     >>> report[report["status"] != "ok"][["month", "check", "value", "detail"]]      # doctest: +SKIP
     """
-    if not isinstance(transactions, pd.DataFrame):
-        raise TypeError(f"run_monthly: transactions must be a pandas DataFrame, got {type(transactions).__name__}")
-    if "timestamp" not in transactions.columns or not pd.api.types.is_datetime64_any_dtype(transactions["timestamp"]):
+    check_frame(transactions, ["timestamp"], "run_monthly", what="transactions", allow_empty=False,
+                fix="Load them with profiling.datasets (a datetime 'timestamp' splits them into months).")
+    if not pd.api.types.is_datetime64_any_dtype(transactions["timestamp"]):
         raise ValueError("run_monthly: transactions need a datetime 'timestamp' column to split into months; load them with profiling.datasets")
-    if transactions.empty:
-        raise ValueError("run_monthly: transactions is empty")
     ts = transactions["timestamp"]
     if ts.isna().any():
         raise ValueError(
