@@ -48,13 +48,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
 from profiling import ProfilingWarning
+from profiling.numeric import unit_rows
 from profiling.storage import default_cache_dir
 from profiling.storage import atomic_write as _atomic_write
 
-# Must happen before huggingface_hub / transformers are imported (they read these at import time).
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def _offline() -> None:
+    """Tell huggingface_hub / transformers never to use the network (unless the user said otherwise).
+
+    Called before the first import of sentence-transformers (they read these settings when
+    imported), not when this module is imported: importing the package changes no environment.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from sentence_transformers import SentenceTransformer
@@ -147,6 +159,7 @@ def load_model() -> SentenceTransformer:
     384
     """
     path = model_path()
+    _offline()
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -527,7 +540,7 @@ def cached(
     return array, "rebuilt" if existed else "miss"
 
 
-class SentenceEmbedder:
+class SentenceEmbedder(BaseEstimator):
     """all-MiniLM-L6-v2 sentence embeddings with a disk cache.
 
     Parameters
@@ -548,8 +561,8 @@ class SentenceEmbedder:
     ----------
     embedding_dim_ : int
         384 for the bundled model.
-    last_cache_status_ : str or None
-        ``"hit"``, ``"miss"``, ``"rebuilt"`` or ``"off"`` for the last :meth:`embed` call.
+    last_cache_status_ : str
+        ``"hit"``, ``"miss"``, ``"rebuilt"`` or ``"off"`` for the last :meth:`embed` call (set by it).
 
     Example
     -------
@@ -571,7 +584,6 @@ class SentenceEmbedder:
         self.cache_dir = cache_dir
         self.use_cache = use_cache
         self.show_progress = show_progress
-        self.last_cache_status_: str | None = None
 
     def _model(self) -> SentenceTransformer:
         if self.model == MODEL_NAME:
@@ -637,6 +649,7 @@ def _versions() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=2)
 def _local_model(path: str) -> SentenceTransformer:
+    _offline()
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(path, device="cpu")
@@ -644,7 +657,7 @@ def _local_model(path: str) -> SentenceTransformer:
     return model
 
 
-class TfidfEmbedder:
+class TfidfEmbedder(BaseEstimator):
     """Classical baseline: TF-IDF of words (1-2-grams) + truncated SVD (LSA), rows L2-normalized.
 
     Parameters
@@ -703,14 +716,11 @@ class TfidfEmbedder:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length (or all-zero) float32 vectors, shape ``(len(texts), embedding_dim_)``."""
-        if not hasattr(self, "svd_"):
-            raise RuntimeError("TfidfEmbedder: call fit(texts) first (e.g. on all item descriptions).")
+        check_is_fitted(self, "svd_", msg="TfidfEmbedder: call fit(texts) first (e.g. on all item descriptions).")
         items = normalize_texts(texts)
         if not items:
             return np.zeros((0, self.embedding_dim_), dtype=np.float32)
-        reduced = self.svd_.transform(self.vectorizer_.transform(items))
-        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
-        reduced = np.divide(reduced, norms, out=np.zeros_like(reduced), where=norms > 1e-12)
+        reduced = unit_rows(self.svd_.transform(self.vectorizer_.transform(items)))
         return np.ascontiguousarray(reduced, dtype=np.float32)
 
     transform = embed

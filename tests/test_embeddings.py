@@ -19,9 +19,19 @@ SENTENCES = ["red christmas tree decoration", "christmas bauble", "garden hose"]
 # ----------------------------------------------------------------------------- model location and loading
 
 
-def test_import_sets_hub_offline() -> None:
-    assert os.environ.get("HF_HUB_OFFLINE") == "1"
-    assert os.environ.get("TRANSFORMERS_OFFLINE") == "1"
+def test_import_changes_no_environment_and_loading_goes_offline() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import os\n"
+        "for k in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'): os.environ.pop(k, None)\n"
+        "import profiling.embeddings as e\n"
+        "assert 'HF_HUB_OFFLINE' not in os.environ, 'import set the environment'\n"
+        "e._offline()\n"
+        "assert os.environ['HF_HUB_OFFLINE'] == os.environ['TRANSFORMERS_OFFLINE'] == '1'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_model_path_is_inside_the_installed_package() -> None:
@@ -444,3 +454,17 @@ def test_sentence_embedder_real_cache_round_trip(model, tmp_path: Path) -> None:
     np.testing.assert_allclose(uncached.fit_embed(SENTENCES), first, atol=1e-6)
     assert uncached.last_cache_status_ == "off"
     assert len(list(tmp_path.glob("*.npy"))) == 1
+
+
+def test_embedders_follow_the_scikit_learn_contract() -> None:
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    tfidf = TfidfEmbedder(n_components=2, ngram_range=[1, 1])
+    assert tfidf.get_params()["ngram_range"] == [1, 1]                     # stored as given
+    with pytest.raises(NotFittedError, match="call fit"):
+        tfidf.embed(["red heart"])
+    fitted = tfidf.fit(["red heart", "blue heart", "garden hose"])
+    assert not hasattr(clone(fitted), "svd_")
+    sentence = SentenceEmbedder(batch_size=7, use_cache=False)
+    assert clone(sentence).get_params() == sentence.get_params() and not hasattr(sentence, "last_cache_status_")
