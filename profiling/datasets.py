@@ -46,6 +46,24 @@ import pandas as pd
 
 from profiling.storage import data_dir
 
+__all__ = [
+    "COLUMNS",
+    "DTYPES",
+    "HILLSTROM_CATEGORIES",
+    "HILLSTROM_DTYPES",
+    "ONLINE_RETAIL_COLUMNS",
+    "OPTIONAL",
+    "REQUIRED",
+    "SYNTHETIC_COUNTRIES",
+    "DataError",
+    "line_amount",
+    "load_hillstrom",
+    "load_online_retail",
+    "load_transactions",
+    "make_transactions",
+    "sample_customers",
+]
+
 #: Canonical column names, in order.
 COLUMNS: list[str] = [
     "customer_id",

@@ -56,6 +56,31 @@ from profiling.numeric import unit_rows
 from profiling.storage import default_cache_dir
 from profiling.storage import atomic_write as _atomic_write
 
+__all__ = [
+    "CACHE_FORMAT",
+    "EMBEDDERS",
+    "EMBEDDING_DIM",
+    "MODEL_MODULE",
+    "MODEL_NAME",
+    "MODEL_PACKAGE",
+    "PROGRESS_THRESHOLD",
+    "cache_key",
+    "cache_paths",
+    "cached",
+    "CacheWarning",
+    "embed",
+    "load_model",
+    "make_embedder",
+    "model_path",
+    "nearest_neighbours",
+    "normalize_texts",
+    "read_cache",
+    "SentenceEmbedder",
+    "texts_sha256",
+    "TfidfEmbedder",
+    "write_cache",
+]
+
 
 
 def _offline() -> None:

@@ -33,6 +33,20 @@ from profiling.numeric import one_thread, unit_rows
 from profiling.validation import check_frame
 from profiling.windows import resolve_cutoff
 
+__all__ = [
+    "GENERIC_WORDS",
+    "category_shares",
+    "characteristic_words",
+    "next_purchase_metrics",
+    "purchase_weights",
+    "rank_items",
+    "semantic_categories",
+    "SemanticCategories",
+    "tag_shares",
+    "user_interest_vectors",
+    "zero_shot_tags",
+]
+
 #: Words that say nothing about a product's theme (besides English stop words).
 GENERIC_WORDS: frozenset[str] = frozenset(
     "set sets pack of small large mini jumbo big assorted design designs colour colours piece pcs "

@@ -16,6 +16,12 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import seaborn as sns
 
+__all__ = [
+    "PALETTE",
+    "figure",
+    "use_style",
+]
+
 #: Okabe-Ito colour-blind-safe palette (black last: used for references and baselines).
 PALETTE: list[str] = [
     "#0072B2",  # blue

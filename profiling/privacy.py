@@ -68,6 +68,26 @@ import pandas as pd
 
 from profiling.validation import check_frame
 
+__all__ = [
+    "MIN_KEY_BYTES",
+    "SUPPRESSED",
+    "anonymity_summary",
+    "bands",
+    "dp_aggregates",
+    "dp_error",
+    "equivalence_classes",
+    "Generalization",
+    "generalize",
+    "k_anonymity",
+    "laplace_mechanism",
+    "laplace_scale",
+    "mapping",
+    "minimization_table",
+    "new_key",
+    "pseudonymize",
+    "suppress",
+]
+
 #: What a fully generalized (suppressed) value is replaced by.
 SUPPRESSED: str = "*"
 

@@ -51,6 +51,19 @@ import pandas as pd
 from profiling.datasets import DTYPES, REQUIRED
 from profiling.validation import check_frame
 
+__all__ = [
+    "DRIFT_COLUMNS",
+    "check_batch",
+    "check_schema",
+    "drift_table",
+    "psi",
+    "psi_status",
+    "psi_table",
+    "QualityThresholds",
+    "run_monthly",
+    "status_grid",
+]
+
 #: Status values of a check.
 OK, WARN, FAIL = "ok", "warn", "fail"
 

@@ -20,6 +20,12 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "MIME_TYPE",
+    "read_records",
+    "record",
+]
+
 MIME_TYPE = "application/x.profiling.record+json"
 
 
