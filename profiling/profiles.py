@@ -1,11 +1,14 @@
-"""The profile table, the course's central product: one row per customer, and its card.
+"""The profile table, the course's central product: one row per customer, its card and its pipeline.
 
-:func:`build_profiles` runs the profile pipeline on cleaned transactions as of a cutoff:
-features (:mod:`profiling.features`), tags (:mod:`profiling.tags`), RFM scores and the named
-segment, and the KMeans persona (:mod:`profiling.segments`); its columns are documented in
-:data:`PROFILE_COLUMNS` (:func:`profile_dictionary` as a table). :func:`profile_card` draws one
-customer's profile. Chapter 6 builds the table step by step and then with :func:`build_profiles`;
-``profiling profiles`` calls the same function on a shop's own file.
+- :func:`build_profiles` builds the table from cleaned transactions as of a cutoff: features
+  (:mod:`profiling.features`), tags (:mod:`profiling.tags`), RFM scores and the named segment, and
+  the KMeans persona (:mod:`profiling.segments`); its columns are documented in
+  :data:`PROFILE_COLUMNS` (:func:`profile_dictionary` as a table).
+- :func:`profile_table` is the whole profile pipeline (customer sample, cleaning, then
+  :func:`build_profiles` with the number of personas chosen by the silhouette), with the defaults of
+  chapter 6 (:data:`PIPELINE_DEFAULTS`). Chapter 6 and the ``profiling profiles`` command both call
+  it, so the command gives the chapter's table for a shop's own file.
+- :func:`profile_card` draws one customer's profile.
 
 Example
 -------
@@ -18,14 +21,17 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from profiling import cleaning, datasets
 from profiling import features as _features
 from profiling import tags as _tags
 from profiling.segments import (
+    _item_names,
     best_k,
     choose_k,
     cluster_matrix,
@@ -34,10 +40,10 @@ from profiling.segments import (
     rfm_scores,
     rfm_segment,
 )
-from profiling.segments import _item_names
+from profiling.validation import check_frame
 
-
-__all__ = ["PROFILE_COLUMNS", "PROFILE_COLUMN_NAMES", "build_profiles", "profile_card", "profile_dictionary"]
+__all__ = ["PIPELINE_DEFAULTS", "PROFILE_COLUMNS", "PROFILE_COLUMN_NAMES", "build_profiles", "profile_card",
+           "profile_dictionary", "profile_table"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -122,7 +128,10 @@ def build_profiles(
 
     Example
     -------
-    >>> profiles = build_profiles(clean_tx, cutoff="2010-12-01", k=4)     # doctest: +SKIP
+    >>> tx = datasets.make_transactions(200, random_state=1)
+    >>> table = build_profiles(tx, cutoff="2010-12-01", k=3)
+    >>> table.index.is_unique, table["persona"].nunique(), table.attrs["k"]
+    (True, 3, 3)
     """
     feats = _features.customer_features(transactions, cutoff=cutoff, countries=countries, low_price=low_price)
     if feats.empty:
@@ -168,6 +177,100 @@ def build_profiles(
 
 
 # --------------------------------------------------------------------------------------------
+# The profile pipeline
+# --------------------------------------------------------------------------------------------
+
+#: The defaults of :func:`profile_table`: the parameters chapter 6 builds its profile table with.
+#: Chapter 6's parameters cell holds the same values (``tests/test_chapter_06.py`` checks it), so
+#: ``profiling profiles`` and the chapter give the same table. ``random_state`` seeds the customer
+#: sample, KMeans and the silhouette sample; ``k`` None chooses the number of personas among
+#: ``k_candidates`` by the silhouette (:func:`profiling.segments.best_k`); ``keep_returns`` keeps
+#: cancellation and return lines for the return tags; ``sample_customers`` None keeps every customer.
+PIPELINE_DEFAULTS: dict[str, Any] = {
+    "random_state": 42,
+    "k": None,
+    "k_candidates": (2, 3, 4, 5, 6, 7, 8),
+    "keep_returns": True,
+    "sample_customers": None,
+}
+
+
+def profile_table(
+    transactions: pd.DataFrame,
+    cutoff: Any = None,
+    *,
+    k: int | None = PIPELINE_DEFAULTS["k"],
+    k_candidates: Sequence[int] = PIPELINE_DEFAULTS["k_candidates"],
+    random_state: int = PIPELINE_DEFAULTS["random_state"],
+    keep_returns: bool = PIPELINE_DEFAULTS["keep_returns"],
+    sample_customers: int | None = PIPELINE_DEFAULTS["sample_customers"],
+    cleaned: bool = False,
+) -> pd.DataFrame:
+    """The profile pipeline: sample customers, clean, build the profile table (chapter 6's steps).
+
+    The steps are those of :func:`profiling.chapter.load` on a frame (the seeded customer sample
+    :func:`profiling.datasets.sample_customers`, then :func:`profiling.cleaning.clean` with
+    :func:`profiling.cleaning.default_rules`), then :func:`build_profiles` with the default tag
+    rules and the number of personas chosen by the silhouette over ``k_candidates`` (or ``k``).
+    The defaults are chapter 6's (:data:`PIPELINE_DEFAULTS`).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (:func:`profiling.datasets.load_transactions`), as loaded; or, with
+        ``cleaned=True``, already sampled and cleaned (what :func:`profiling.chapter.load` returns).
+    cutoff : date-like, optional
+        Profile date (exclusive); ``None`` = the day after the last transaction.
+    k : int or None
+        Number of personas; ``None`` chooses it among ``k_candidates``.
+    k_candidates : sequence of int
+        The numbers of personas tried when ``k`` is None.
+    random_state : int
+        Seed of the customer sample, KMeans and the silhouette sample.
+    keep_returns : bool
+        Keep cancellation and return lines (as negative lines) for the return tags.
+    sample_customers : int or None
+        Keep the lines of this many randomly chosen customers; None keeps all.
+    cleaned : bool, default False
+        ``transactions`` are already sampled and cleaned: only the table is built
+        (``sample_customers`` must then be None; ``keep_returns`` was the cleaning's choice).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer, indexed by ``customer_id``, columns :data:`PROFILE_COLUMN_NAMES`
+        (see :func:`build_profiles`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`build_profiles`; or ``sample_customers`` with ``cleaned=True``.
+
+    Example
+    -------
+    >>> tx = datasets.make_transactions(200, random_state=1)
+    >>> table = profile_table(tx, cutoff="2010-12-01", k_candidates=[2, 3])
+    >>> table.attrs["k"] in (2, 3), table.index.is_unique
+    (True, True)
+    """
+    if cleaned:
+        if sample_customers is not None:
+            raise ValueError(
+                f"profile_table: sample_customers={sample_customers!r} with cleaned=True; the sample is drawn "
+                "before cleaning: pass the raw lines with cleaned=False, or sample when loading (chapter.load)"
+            )
+        clean_tx = transactions
+    else:
+        check_frame(transactions, ["customer_id"], "profile_table", what="transactions",
+                    fix="Load data with profiling.datasets.load_transactions(..., columns=...).")
+        raw = datasets.sample_customers(transactions, sample_customers, random_state)
+        clean_tx, _ = cleaning.clean(raw, cleaning.default_rules(keep_returns=keep_returns))
+    return build_profiles(
+        clean_tx, cutoff=cutoff, k=k, ks=list(k_candidates), random_state=random_state, rules=_tags.TagRules()
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # The profile card
 # --------------------------------------------------------------------------------------------
 
@@ -203,19 +306,22 @@ def profile_card(
 
     Example
     -------
-    >>> fig = profile_card(profiles, "13085", clean_tx)     # doctest: +SKIP
+    >>> import matplotlib.pyplot as plt
+    >>> tx = datasets.make_transactions(200, random_state=1)
+    >>> table = build_profiles(tx, cutoff="2010-12-01", k=3)
+    >>> fig = profile_card(table, table.index[0], tx)
+    >>> fig.axes[0].get_title(loc="left") == f"Profile card: customer {table.index[0]}"
+    True
+    >>> plt.close(fig)
     """
     import matplotlib.pyplot as plt
 
     from profiling.plots import PALETTE
 
-    if not isinstance(profiles, pd.DataFrame):
-        raise TypeError(f"profile_card: profiles must be a DataFrame from build_profiles, got {type(profiles).__name__}")
     needed = ["recency_days", "frequency", "monetary", "avg_order_value", "tenure_days", "lifecycle", "value_tier",
               "tags", "rfm_cell", "rfm_segment", "persona", "persona_name"]
-    missing = [c for c in needed if c not in profiles.columns]
-    if missing:
-        raise ValueError(f"profile_card: profiles lack the column(s) {missing}; build them with build_profiles(...)")
+    check_frame(profiles, needed, "profile_card", what="profiles",
+                fix="Build them with profiles.build_profiles(...) or profiles.profile_table(...).")
     cid = str(customer_id)
     if cid not in profiles.index:
         examples = ", ".join(map(str, profiles.index[:3]))
@@ -263,7 +369,8 @@ def profile_card(
             ax.text(0.5, 0.5, "pass transactions= to see items and timeline", ha="center", va="center",
                     transform=ax.transAxes, fontsize=9, color="#555555")
         return fig
-    _features._check(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"])
+    check_frame(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"], "profile_card",
+                what="transactions", allow_empty=False, fix="Pass canonical transactions (profiling.datasets.COLUMNS).")
     tx = transactions.loc[transactions["customer_id"] == cid]
     if cutoff is not None:
         tx = tx.loc[tx["timestamp"] < pd.Timestamp(cutoff)]

@@ -25,13 +25,16 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClusterMixin
 
-from profiling import features as _features
 from profiling import tags as _tags
+from profiling.numeric import one_thread, signed_log1p
+from profiling.validation import check_frame, check_is_fitted
 
 __all__ = [
     "RFM_SEGMENTS",
@@ -83,20 +86,8 @@ def _grid() -> np.ndarray:
     return grid
 
 
-def _check_frame(features: Any, needed: Sequence[str], where: str) -> None:
-    if not isinstance(features, pd.DataFrame):
-        raise TypeError(f"{where}: expected a pandas DataFrame, got {type(features).__name__}")
-    missing = [c for c in needed if c not in features.columns]
-    if missing:
-        raise ValueError(
-            f"{where}: the frame lacks the column(s) {missing}; build features with "
-            "profiling.features.customer_features(transactions, cutoff)."
-        )
-    if features.empty:
-        raise ValueError(f"{where}: the frame is empty (no customers)")
-    nan = [c for c in needed if features[c].isna().any()]
-    if nan:
-        raise ValueError(f"{where}: column(s) {nan} have missing values; every customer needs them")
+#: How to get a right features frame (the end of every message that refuses one).
+_FEATURES_FIX = "Build features with profiling.features.customer_features(transactions, cutoff)."
 
 
 def _balanced_scores(values: pd.Series, bins: int, ascending: bool) -> np.ndarray:
@@ -136,11 +127,15 @@ def rfm_scores(features: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
 
     Example
     -------
-    >>> rfm_scores(f)["r_score"].value_counts()            # doctest: +SKIP
+    >>> f = pd.DataFrame({"recency_days": [3.0, 40.0, 200.0], "frequency": [9, 2, 1],
+    ...                   "monetary": [900.0, 80.0, 15.0]}, index=["a", "b", "c"])
+    >>> rfm_scores(f, bins=3)["rfm_cell"].tolist()
+    ['333', '222', '111']
     """
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= 9:
         raise ValueError(f"rfm_scores: bins must be a whole number from 2 to 9, got {bins!r}")
-    _check_frame(features, ["recency_days", "frequency", "monetary"], "rfm_scores")
+    needed = ["recency_days", "frequency", "monetary"]
+    check_frame(features, needed, "rfm_scores", what="features", fix=_FEATURES_FIX, allow_empty=False, complete=needed)
     r = _balanced_scores(features["recency_days"], bins, ascending=False)
     f = _balanced_scores(features["frequency"], bins, ascending=True)
     m = _balanced_scores(features["monetary"], bins, ascending=True)
@@ -156,9 +151,14 @@ def rfm_segment(scores: pd.DataFrame) -> pd.Series:
     Uses the grid of :func:`rfm_segment_map` / :func:`rfm_segment_grid`. Returns a categorical
     Series named ``rfm_segment`` (categories in the order of :data:`RFM_SEGMENTS`).
 
-    Example: ``rfm_segment(rfm_scores(f)).value_counts()``
+    Example
+    -------
+    >>> rfm_segment(pd.DataFrame({"r_score": [5, 1], "fm_score": [5, 1]})).tolist()
+    ['champions', 'lost']
     """
-    _check_frame(scores, ["r_score", "fm_score"], "rfm_segment")
+    needed = ["r_score", "fm_score"]
+    check_frame(scores, needed, "rfm_segment", what="scores", fix="Compute them with rfm_scores(features).",
+                allow_empty=False, complete=needed)
     r = scores["r_score"].to_numpy()
     fm = scores["fm_score"].to_numpy()
     if (r < 1).any() or (r > 5).any() or (fm < 1).any() or (fm > 5).any():
@@ -226,24 +226,22 @@ _NAME_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _one_thread():
-    """Run KMeans and the silhouette on one thread.
+def _transformed(
+    features: pd.DataFrame, columns: Sequence[str], log_columns: Iterable[str], where: str = "cluster_matrix"
+) -> pd.DataFrame:
+    """``columns`` as float, the ``log_columns`` among them clipped at 0 and then logged.
 
-    On a few thousand rows, OpenMP start-up and spin-waiting cost more than the parallel work,
-    badly so on a shared machine (seconds instead of tenths); one thread is also reproducible
-    bit for bit across machines.
+    Not :func:`profiling.numeric.log_standardizer`: only the skewed columns are logged (tenure and
+    the gift-season share stay linear), and a negative value (a net spend below zero after
+    returns) counts as 0 rather than as a negative log. On the clipped, non-negative values
+    :func:`~profiling.numeric.signed_log1p` is ``log1p`` exactly, so the numbers are those of the
+    personas the chapters show.
     """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
-
-
-def _transformed(features: pd.DataFrame, columns: Sequence[str], log_columns: Iterable[str]) -> pd.DataFrame:
-    _check_frame(features, list(columns), "cluster_matrix")
-    X = features[list(columns)].astype("float64").copy()
-    for c in columns:
-        if c in set(log_columns):
-            X[c] = np.log1p(X[c].clip(lower=0))
+    columns = list(columns)
+    check_frame(features, columns, where, what="features", fix=_FEATURES_FIX, allow_empty=False, complete=columns)
+    X = features[columns].astype("float64")
+    logged = [c for c in columns if c in set(log_columns)]
+    X[logged] = signed_log1p(X[logged].clip(lower=0))
     return X
 
 
@@ -256,7 +254,13 @@ def cluster_matrix(
 
     Returns a DataFrame with the index of ``features``. Constant columns become 0.
 
-    Example: ``X = cluster_matrix(f); choose_k(X)``
+    Example
+    -------
+    >>> from profiling import datasets, features
+    >>> f = features.customer_features(datasets.make_transactions(200, random_state=1), cutoff="2010-12-01")
+    >>> X = cluster_matrix(f)
+    >>> list(X.columns) == PERSONA_FEATURES, bool(abs(X.mean()).max() < 1e-9)
+    (True, True)
     """
     from sklearn.preprocessing import StandardScaler
 
@@ -292,7 +296,13 @@ def choose_k(
     DataFrame with columns ``k``, ``inertia`` (within-cluster sum of squares, lower is tighter but
     always falls with k) and ``silhouette`` (-1..1, higher = better separated), one row per k.
 
-    Example: ``choose_k(cluster_matrix(f), ks=range(2, 8))``
+    Example
+    -------
+    >>> from profiling import datasets, features
+    >>> f = features.customer_features(datasets.make_transactions(200, random_state=1), cutoff="2010-12-01")
+    >>> table = choose_k(cluster_matrix(f), ks=range(2, 5))
+    >>> table["k"].tolist(), bool(table["inertia"].is_monotonic_decreasing)
+    ([2, 3, 4], True)
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -309,7 +319,7 @@ def choose_k(
     if bad:
         raise ValueError(f"choose_k: every k must be >= 2 and < the number of rows ({len(arr)}); got {bad}")
     rows = []
-    with _one_thread():
+    with one_thread():
         for k in ks:
             km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(arr)
             kwargs = {"sample_size": sample_size, "random_state": random_state} if len(arr) > sample_size else {}
@@ -324,7 +334,10 @@ def best_k(table: pd.DataFrame, decimals: int = 2) -> int:
     Rounding treats silhouettes that differ by less than the sampling noise as equal; among
     those, more clusters give finer personas at no measurable loss of separation.
 
-    Example: ``best_k(choose_k(X))``
+    Example
+    -------
+    >>> best_k(pd.DataFrame({"k": [2, 3, 4], "silhouette": [0.301, 0.304, 0.25]}))   # 0.30 = 0.30: the larger k
+    3
     """
     if not isinstance(table, pd.DataFrame) or not {"k", "silhouette"} <= set(table.columns):
         raise ValueError("best_k: pass the table of choose_k (columns 'k' and 'silhouette')")
@@ -335,8 +348,11 @@ def best_k(table: pd.DataFrame, decimals: int = 2) -> int:
     return int(t["k"].iloc[0])
 
 
-class Personas:
+class Personas(ClusterMixin, BaseEstimator):
     """KMeans personas on log-transformed, standardized features, with deterministic labels.
+
+    A scikit-learn estimator: the parameters are stored as given and checked in :meth:`fit`;
+    ``get_params``, ``set_params`` and :func:`sklearn.base.clone` work.
 
     Parameters
     ----------
@@ -360,14 +376,21 @@ class Personas:
     cluster_centers_ : DataFrame
         Centres in the standardized space (rows = personas, columns = ``columns``).
     inertia_ : float
+    mapping_ : dict
+        KMeans label -> persona.
     scaler_, kmeans_ : the fitted scikit-learn objects (KMeans labels are the original ones).
 
     The fit sorts the rows by customer id first, so the result does not depend on row order.
 
     Example
     -------
-    >>> p = Personas(k=4, random_state=0).fit(f)           # doctest: +SKIP
-    >>> p.labels_.value_counts()                           # doctest: +SKIP
+    >>> from profiling import datasets, features
+    >>> f = features.customer_features(datasets.make_transactions(200, random_state=1), cutoff="2010-12-01")
+    >>> p = Personas(k=3, random_state=0).fit(f)
+    >>> p.labels_.value_counts().sort_index().is_monotonic_decreasing   # persona 0 is the largest
+    True
+    >>> bool((p.predict(f) == p.labels_).all())
+    True
     """
 
     def __init__(
@@ -375,62 +398,62 @@ class Personas:
         k: int = 4,
         columns: Sequence[str] = tuple(PERSONA_FEATURES),
         log_columns: Sequence[str] = tuple(LOG_FEATURES),
-        random_state: int = 0,
+        random_state: int | None = 0,
         n_init: int = 10,
     ):
         self.k = k
-        self.columns = tuple(columns)
-        self.log_columns = tuple(log_columns)
+        self.columns = columns
+        self.log_columns = log_columns
         self.random_state = random_state
         self.n_init = n_init
 
-    def fit(self, features: pd.DataFrame) -> "Personas":
-        """Fit scaler and KMeans on ``features``; returns self."""
+    def fit(self, features: pd.DataFrame, y: Any = None) -> "Personas":
+        """Fit scaler and KMeans on ``features`` (one row per customer); ``y`` is ignored. Returns self."""
         from sklearn.cluster import KMeans
         from sklearn.preprocessing import StandardScaler
 
         if isinstance(self.k, bool) or not isinstance(self.k, (int, np.integer)) or self.k < 1:
             raise ValueError(f"Personas: k must be a whole number >= 1, got {self.k!r}")
-        _check_frame(features, [*self.columns, "monetary"], "Personas.fit")
+        columns = list(self.columns)
+        check_frame(features, [*columns, "monetary"], "Personas.fit", what="features", fix=_FEATURES_FIX,
+                    allow_empty=False, complete=[*columns, "monetary"])
         if len(features) < self.k:
             raise ValueError(f"Personas: k={self.k} personas need at least {self.k} customers, got {len(features)}")
         if not features.index.is_unique:
             raise ValueError("Personas: features must have one row per customer (the index has duplicates)")
+        k = int(self.k)
         ordered = features.sort_index(kind="stable")
-        X = _transformed(ordered, self.columns, self.log_columns)
+        X = _transformed(ordered, columns, self.log_columns, "Personas.fit")
         self.scaler_ = StandardScaler().fit(X)
         Xs = self.scaler_.transform(X)
-        with _one_thread():
-            self.kmeans_ = KMeans(n_clusters=int(self.k), n_init=self.n_init, random_state=self.random_state).fit(Xs)
+        with one_thread():
+            self.kmeans_ = KMeans(n_clusters=k, n_init=self.n_init, random_state=self.random_state).fit(Xs)
         raw = self.kmeans_.labels_
         stats = pd.DataFrame({"raw": raw, "m": ordered["monetary"].to_numpy(dtype="float64")}).groupby("raw")["m"].agg(["size", "mean"])
-        stats = stats.reindex(range(int(self.k)), fill_value=0)
+        stats = stats.reindex(range(k), fill_value=0)
         stats["raw_label"] = stats.index
         order = stats.sort_values(["size", "mean", "raw_label"], ascending=[False, False, True], kind="stable").index.to_numpy()
         self.mapping_ = {int(old): new for new, old in enumerate(order)}
         new = np.array([self.mapping_[int(x)] for x in raw], dtype=np.int64)
         self.labels_ = pd.Series(new, index=ordered.index, name="persona").reindex(features.index)
         centers = self.kmeans_.cluster_centers_[order]
-        self.cluster_centers_ = pd.DataFrame(centers, index=pd.Index(range(int(self.k)), name="persona"), columns=list(self.columns))
+        self.cluster_centers_ = pd.DataFrame(centers, index=pd.Index(range(k), name="persona"), columns=columns)
         self.inertia_ = float(self.kmeans_.inertia_)
         return self
 
     def transform(self, features: pd.DataFrame) -> pd.DataFrame:
         """The standardized matrix of ``features`` with the fitted scaler (same index)."""
-        if not hasattr(self, "scaler_"):
-            raise RuntimeError("Personas is not fitted: call fit(features) first")
-        X = _transformed(features, self.columns, self.log_columns)
+        check_is_fitted(self, "scaler_")
+        X = _transformed(features, self.columns, self.log_columns, "Personas.transform")
         return pd.DataFrame(self.scaler_.transform(X), index=X.index, columns=X.columns)
 
     def predict(self, features: pd.DataFrame) -> pd.Series:
         """The persona (relabelled 0..k-1) of each row of ``features``, e.g. of a later period."""
+        check_is_fitted(self, "kmeans_")
         Xs = self.transform(features).to_numpy()
-        with _one_thread():
+        with one_thread():
             raw = self.kmeans_.predict(Xs)
         return pd.Series([self.mapping_[int(x)] for x in raw], index=features.index, name="persona", dtype="int64")
-
-    def __repr__(self) -> str:
-        return f"Personas(k={self.k}, random_state={self.random_state})"
 
 
 def fit_personas(features: pd.DataFrame, k: int, random_state: int = 0, **kwargs: Any) -> Personas:
@@ -466,7 +489,13 @@ def persona_z_medians(
     A value of +1 means the persona's typical customer is one standard deviation above the
     average customer on that feature. Rows = personas (sorted), columns = ``columns``.
 
-    Example: ``persona_z_medians(f, p.labels_).T.plot()``
+    Example
+    -------
+    >>> from profiling import datasets, features
+    >>> f = features.customer_features(datasets.make_transactions(200, random_state=1), cutoff="2010-12-01")
+    >>> z = persona_z_medians(f, fit_personas(f, 3).labels_)
+    >>> z.shape == (3, len(PERSONA_FEATURES))
+    True
     """
     lab = _labels_series(features, labels)
     Xs = cluster_matrix(features, columns, log_columns)
@@ -540,9 +569,19 @@ def describe_personas(
 
     The names are descriptions of a median, not of every member: read them with the table.
 
-    Example: ``describe_personas(f, p.labels_, tags=tag_customers(f), transactions=tx)``
+    Example
+    -------
+    >>> from profiling import datasets, features, tags
+    >>> tx = datasets.make_transactions(200, random_state=1)
+    >>> f = features.customer_features(tx, cutoff="2010-12-01")
+    >>> p = fit_personas(f, 3)
+    >>> d = describe_personas(f, p.labels_, tags=tags.tag_customers(f), transactions=tx)
+    >>> int(d["customers"].sum()) == len(f), bool(d["name"].is_unique)
+    (True, True)
     """
-    _check_frame(features, [*columns, "monetary"], "describe_personas")
+    needed = [*columns, "monetary"]
+    check_frame(features, needed, "describe_personas", what="features", fix=_FEATURES_FIX, allow_empty=False,
+                complete=needed)
     lab = _labels_series(features, labels)
     z = persona_z_medians(features, lab, columns)
     names = _names(z)
@@ -558,7 +597,8 @@ def describe_personas(
         if c in features.columns:
             out[f"median_{c}"] = g[c].median().reindex(out.index).astype("float64")
     if tags is not None:
-        _check_frame(tags, ["lifecycle", "value_tier"], "describe_personas(tags=)")
+        check_frame(tags, ["lifecycle", "value_tier"], "describe_personas", what="tags",
+                    fix="Pass tags.tag_customers(features).", allow_empty=False, complete=["lifecycle", "value_tier"])
         t = tags.reindex(features.index)
         texts = []
         for p in out.index:
@@ -576,7 +616,8 @@ def describe_personas(
             texts.append(", ".join(parts))
         out["dominant_tags"] = texts
     if transactions is not None:
-        _features._check(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"])
+        check_frame(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"], "describe_personas",
+                    what="transactions", allow_empty=False, fix="Pass canonical transactions (profiling.datasets.COLUMNS).")
         tx = transactions.loc[transactions["customer_id"].isin(features.index) & (transactions["quantity"] > 0)]
         cutoff = features.attrs.get("cutoff")
         if cutoff is not None:

@@ -1,20 +1,19 @@
-"""Tests for profiling.segments: RFM scores and segments, k choice, personas, the profile table and card."""
+"""Tests for profiling.segments: RFM scores and segments, k choice, personas.
+
+The profile table and card that put them together are tested in tests/test_profiles.py.
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # tests only: no display (notebooks keep the inline backend)
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 
 from profiling import datasets, features, segments, tags
-from profiling.profiles import PROFILE_COLUMN_NAMES, build_profiles, profile_card, profile_dictionary
 
 REF = pd.DataFrame(
     {
@@ -33,11 +32,6 @@ def tx() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def feats(tx: pd.DataFrame) -> pd.DataFrame:
     return features.customer_features(tx, cutoff=CUTOFF, countries=REF)
-
-
-@pytest.fixture(scope="module")
-def profiles(tx: pd.DataFrame) -> pd.DataFrame:
-    return build_profiles(tx, cutoff=CUTOFF, countries=REF, k=3)
 
 
 def rfm_frame(recency, frequency, monetary, ids=None) -> pd.DataFrame:
@@ -117,13 +111,13 @@ def test_rfm_scores_bad_bins(bins) -> None:
 
 
 def test_rfm_scores_bad_frames() -> None:
-    with pytest.raises(ValueError, match=r"\['monetary'\]"):
+    with pytest.raises(ValueError, match=r"^rfm_scores: features lacks the column\(s\) \['monetary'\] .*customer_features"):
         segments.rfm_scores(rfm_frame([1], [1], [1]).drop(columns="monetary"))
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="^rfm_scores: features is empty"):
         segments.rfm_scores(rfm_frame([], [], []))
-    with pytest.raises(ValueError, match="missing values"):
+    with pytest.raises(ValueError, match=r"^rfm_scores: column\(s\) \['recency_days'\] of features have missing values"):
         segments.rfm_scores(rfm_frame([np.nan], [1], [1]))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^rfm_scores: features must be a pandas DataFrame, got str"):
         segments.rfm_scores("features")  # type: ignore[arg-type]
 
 
@@ -198,8 +192,21 @@ def test_cluster_matrix_is_logged_and_standardized() -> None:
     # log1p applied: standardized log of monetary, not of raw monetary
     logm = np.log1p(f["monetary"])
     np.testing.assert_allclose(X["monetary"], (logm - logm.mean()) / logm.std(ddof=0))
-    with pytest.raises(ValueError, match="distinct_items"):
+    with pytest.raises(ValueError, match=r"^cluster_matrix: features lacks the column\(s\) \['distinct_items'\]"):
         segments.cluster_matrix(f.drop(columns="distinct_items"))
+
+
+def test_cluster_matrix_clips_negative_values_before_the_log() -> None:
+    """A net spend below zero (returns) counts as 0: log1p of the clipped value, bit for bit, not a signed log."""
+    f = blobs()
+    f.loc[f.index[:3], "monetary"] = [-250.0, -0.0, 0.0]
+    X = segments.cluster_matrix(f)
+    logm = np.log1p(f["monetary"].clip(lower=0))
+    expected = (logm - logm.mean()) / logm.std(ddof=0)
+    assert np.array_equal(X["monetary"].to_numpy(), expected.to_numpy())
+    assert X["monetary"].iloc[0] == X["monetary"].iloc[1] == X["monetary"].iloc[2]
+    # the columns that are not logged stay linear
+    np.testing.assert_allclose(X["tenure_days"], (f["tenure_days"] - f["tenure_days"].mean()) / f["tenure_days"].std(ddof=0))
 
 
 def test_choose_k_and_best_k_find_three_blobs() -> None:
@@ -258,7 +265,25 @@ def test_personas_relabel_by_size_and_are_order_free() -> None:
     assert p.cluster_centers_.shape == (3, len(segments.PERSONA_FEATURES))
     pd.testing.assert_series_equal(p.predict(f), p.labels_)
     assert p.transform(f).shape == (len(f), len(segments.PERSONA_FEATURES))
-    assert "Personas(k=3" in repr(p)
+    assert repr(p) == "Personas(k=3)"
+    pd.testing.assert_series_equal(segments.Personas(k=3).fit_predict(f), p.labels_)
+
+
+def test_personas_follow_the_scikit_learn_contract() -> None:
+    """Parameters stored as given (nothing checked in __init__), get/set_params, clone, fitted state with _."""
+    columns = ["recency_days", "frequency", "monetary"]
+    p = segments.Personas(k=0, columns=columns, random_state=7)  # a bad k is accepted until fit
+    assert p.columns is columns and p.k == 0
+    assert p.get_params() == {"k": 0, "columns": columns, "log_columns": tuple(segments.LOG_FEATURES),
+                              "random_state": 7, "n_init": 10}
+    p.set_params(k=2)
+    twin = clone(p)
+    assert twin is not p and twin.get_params() == p.get_params() and twin.columns == columns
+    f = blobs()
+    fitted = p.fit(f)
+    assert fitted is p and list(p.cluster_centers_.columns) == columns
+    assert not hasattr(twin, "labels_")  # clone copies parameters, not the fit
+    pd.testing.assert_series_equal(clone(p).fit(f).labels_, p.labels_)  # same parameters, same personas
 
 
 def test_personas_bad_inputs() -> None:
@@ -267,8 +292,14 @@ def test_personas_bad_inputs() -> None:
         segments.fit_personas(f, 4)
     with pytest.raises(ValueError, match="k must be"):
         segments.fit_personas(f, 0)
-    with pytest.raises(RuntimeError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         segments.Personas(k=2).predict(f)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        segments.Personas(k=2).transform(f)
+    with pytest.raises(ValueError, match="k must be"):
+        segments.Personas(k="3").fit(f)
+    with pytest.raises(ValueError, match=r"^Personas.fit: features lacks the column\(s\) \['monetary'\]"):
+        segments.Personas(k=2, columns=["frequency"]).fit(f.drop(columns="monetary"))
     with pytest.raises(ValueError, match="duplicates"):
         segments.fit_personas(pd.concat([f, f]), 2)
 
@@ -302,109 +333,15 @@ def test_describe_personas_bad_labels(feats: pd.DataFrame) -> None:
         segments.describe_personas(feats, [0, 1])
     with pytest.raises(ValueError, match="same customers"):
         segments.describe_personas(feats, pd.Series(0, index=[f"x{i}" for i in range(len(feats))]))
+    labels = np.zeros(len(feats), dtype=int)
+    with pytest.raises(ValueError, match=r"^describe_personas: tags lacks the column\(s\) \['value_tier'\]"):
+        segments.describe_personas(feats, labels, tags=pd.DataFrame({"lifecycle": ["new"] * len(feats)}, index=feats.index))
+    with pytest.raises(ValueError, match=r"^describe_personas: transactions lacks the column\(s\) \['item_id'\]"):
+        segments.describe_personas(feats, labels, transactions=pd.DataFrame(
+            {"customer_id": ["1"], "quantity": [1], "unit_price": [1.0], "timestamp": [pd.Timestamp("2010-01-01")]}))
 
 
 def test_names_are_unique_even_when_features_agree() -> None:
     z = pd.DataFrame({"monetary": [1.0, 1.0, -1.0], "frequency": [0.5, 0.5, 0.0]}, index=[0, 1, 2])
     names = segments._names(z)
     assert len(set(names.values())) == 3
-
-
-# --------------------------------------------------------------------------------------------
-# the profile table
-# --------------------------------------------------------------------------------------------
-
-
-def test_build_profiles_one_row_per_customer(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
-    before = tx[(tx["timestamp"] < pd.Timestamp(CUTOFF)) & (tx["quantity"] > 0) & tx["customer_id"].notna()]
-    expected = sorted(before["customer_id"].unique())
-    assert list(profiles.index) == expected
-    assert profiles.index.is_unique and profiles.index.name == "customer_id"
-    assert list(profiles.columns) == PROFILE_COLUMN_NAMES
-    assert profiles["persona"].between(0, 2).all() and profiles.attrs["k"] == 3
-    assert profiles["persona_name"].nunique() == 3
-    assert profiles.attrs["cutoff"].startswith("2010-11-01")
-    assert set(profiles["rfm_segment"].astype(str)) <= {s[0] for s in segments.RFM_SEGMENTS}
-    assert profiles["lifecycle"].notna().all() and profiles["value_tier"].notna().all()
-    assert profiles[features.FEATURE_NAMES].equals(features.customer_features(tx, CUTOFF, countries=REF))
-    # a buyer who appears only after the cutoff gets no row (and the synthetic shop has such buyers)
-    late = tx[(tx["timestamp"] >= pd.Timestamp(CUTOFF)) & (tx["quantity"] > 0)]["customer_id"].dropna().unique()
-    late_only = set(late) - set(before["customer_id"])
-    assert late_only and not late_only & set(profiles.index)
-
-
-def test_build_profiles_row_order_does_not_matter(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
-    shuffled = build_profiles(tx.sample(frac=1, random_state=5), cutoff=CUTOFF, countries=REF, k=3)
-    pd.testing.assert_frame_equal(profiles, shuffled)
-
-
-def test_build_profiles_chooses_k(tx: pd.DataFrame) -> None:
-    p = build_profiles(tx, cutoff=CUTOFF, countries=REF, ks=range(2, 5))
-    assert p.attrs["k"] in (2, 3, 4)
-    assert p["persona"].nunique() == p.attrs["k"]
-
-
-def test_build_profiles_bad_inputs(tx: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="empty"):
-        build_profiles(tx.iloc[0:0], countries=REF)
-    with pytest.raises(ValueError, match="quantity"):
-        build_profiles(tx.drop(columns="quantity"), countries=REF)
-    with pytest.raises(ValueError, match="before the first transaction"):
-        build_profiles(tx, cutoff="2000-01-01", countries=REF)
-    with pytest.raises(ValueError, match="after the last transaction"):
-        build_profiles(tx, cutoff="2030-01-01", countries=REF)
-    one = tx[tx["customer_id"] == tx["customer_id"].iloc[0]]
-    with pytest.raises(ValueError, match="too few"):
-        build_profiles(one, countries=REF)
-    with pytest.raises(ValueError, match="at least 5 customers"):
-        build_profiles(one, countries=REF, k=5)
-
-
-def test_profile_dictionary_documents_every_column(profiles: pd.DataFrame) -> None:
-    d = profile_dictionary()
-    assert list(d.columns) == ["column", "group", "definition"]
-    assert d["column"].tolist() == list(profiles.columns)
-    assert d["definition"].str.len().gt(10).all()
-
-
-def test_profile_parquet_round_trip(profiles: pd.DataFrame, tmp_path) -> None:
-    path = tmp_path / "p.parquet"
-    profiles.to_parquet(path)
-    back = pd.read_parquet(path)
-    assert len(back) == len(profiles) and list(back.columns) == list(profiles.columns)
-    # every value, dtype (categories and their order included), the index and its name come back unchanged
-    pd.testing.assert_frame_equal(back, profiles, check_exact=True, check_categorical=True, check_index_type=True)
-    assert back.index.name == "customer_id" and back.index.dtype == profiles.index.dtype
-    for col in ("lifecycle", "value_tier", "rfm_segment"):
-        assert isinstance(back[col].dtype, pd.CategoricalDtype) and back[col].dtype == profiles[col].dtype
-    # ... and so do the table's attributes (cutoff, k, tier edges, persona names)
-    assert back.attrs == profiles.attrs and set(back.attrs) >= {"cutoff", "k", "value_tier_edges", "persona_names"}
-
-
-# --------------------------------------------------------------------------------------------
-# the profile card
-# --------------------------------------------------------------------------------------------
-
-
-def test_profile_card(tx: pd.DataFrame, profiles: pd.DataFrame) -> None:
-    cid = profiles.index[0]
-    fig = profile_card(profiles, cid, tx)
-    assert isinstance(fig, matplotlib.figure.Figure)
-    assert len(fig.axes) == 3
-    texts = " ".join(t.get_text() for t in fig.axes[0].texts)
-    assert cid in texts and str(profiles.loc[cid, "rfm_segment"]) in texts and profiles.loc[cid, "persona_name"] in texts
-    assert len(fig.axes[1].patches) >= 1  # top items
-    # the timeline covers only months before the cutoff
-    labels = [t.get_text() for t in fig.axes[2].get_xticklabels()]
-    assert labels and max(labels) < CUTOFF[:7]
-    plt.close(fig)
-    fig2 = profile_card(profiles, int(cid))  # ids compared as text; no transactions
-    assert len(fig2.axes) == 3
-    plt.close(fig2)
-
-
-def test_profile_card_unknown_customer(profiles: pd.DataFrame) -> None:
-    with pytest.raises(KeyError, match="nobody"):
-        profile_card(profiles, "nobody")
-    with pytest.raises(ValueError, match="build_profiles"):
-        profile_card(profiles.drop(columns="persona_name"), profiles.index[0])
