@@ -288,3 +288,26 @@ def test_ci_runs_make_test() -> None:
 def test_readme_gives_the_two_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make book" in readme and "make test" in readme
+
+
+def test_package_page_matches_the_code() -> None:
+    """book/package.md: every module it names exists and every function it lists is in one of the row's modules."""
+    import importlib
+    import re
+
+    page = (ROOT / "book" / "package.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| ") and "`profiling." in line]
+    assert len(rows) >= 15
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        modules = [importlib.import_module(m) for m in re.findall(r"`(profiling(?:\.\w+)*)`", cells[1])]
+        assert modules, row
+        for name in re.findall(r"`(\w+)`", cells[2]):
+            if name.isupper() or name in {"PROFILING_DATA", "PROFILING_NOTEBOOKS", "PROFILING_CACHE"}:
+                continue
+            assert any(hasattr(m, name) for m in modules), f"book/package.md: {name} is in none of {cells[1]}"
+    # every module of the package appears on the page
+    named = set(re.findall(r"`profiling\.(\w+)", page))
+    modules = {p.stem if p.suffix == ".py" else p.name for p in (ROOT / "profiling").iterdir()
+               if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    assert modules <= named, f"book/package.md does not mention {sorted(modules - named)}"
