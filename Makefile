@@ -95,11 +95,14 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 XDIST := -n $(JOBS) --dist loadfile
 
-test: $(STAMP) ## unit tests, nbval over the stored notebooks and papermill chapter runs (all cores)
-	$(BIN)/python -m pytest tests notebooks $(NBVAL) $(XDIST) --durations=15
+# Docstring examples of the package run too (--doctest-modules over profiling/, as scikit-learn does).
+DOCTEST := profiling --doctest-modules
+
+test: $(STAMP) ## unit tests, docstring examples, nbval over the stored notebooks, papermill chapter runs (all cores)
+	$(BIN)/python -m pytest tests $(DOCTEST) notebooks $(NBVAL) $(XDIST) --durations=15
 
 test-fast: $(STAMP) ## unit tests only (no notebook execution): the inner loop while editing profiling/
-	$(BIN)/python -m pytest tests -m "not notebook and not slow" $(XDIST) --durations=10
+	$(BIN)/python -m pytest tests $(DOCTEST) -m "not notebook and not slow" $(XDIST) --durations=10
 
 # The stored outputs must hold on any CPU. OPENBLAS_CORETYPE makes numpy's and scipy's OpenBLAS
 # run another CPU's kernels (Sandybridge: AVX without FMA; Prescott: SSE3 only), and the thread

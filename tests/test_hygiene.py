@@ -311,3 +311,11 @@ def test_package_page_matches_the_code() -> None:
     modules = {p.stem if p.suffix == ".py" else p.name for p in (ROOT / "profiling").iterdir()
                if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").exists())}
     assert modules <= named, f"book/package.md does not mention {sorted(modules - named)}"
+
+
+def test_docstring_examples_run_in_the_test_targets() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "DOCTEST := profiling --doctest-modules" in makefile
+    for target in ("\ntest:", "\ntest-fast:"):
+        recipe = makefile[makefile.index(target):].split("\n\n")[0]
+        assert "$(DOCTEST)" in recipe, f"make {target.strip(':')} must run the docstring examples"
