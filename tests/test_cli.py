@@ -1,9 +1,11 @@
-"""End-to-end tests of the ``profiling`` command line (profiling.cli).
+"""End-to-end tests of the ``profiling`` command line (profiling.cli): profiles, report, bad inputs.
 
 The data: a synthetic shop from ``make_transactions`` written the way another shop would export it
 (other column names, day-first dates, customer ids of another type), the shipped Online Retail II,
 and every bad input of the foundation issue. Commands run in-process through ``main(argv)`` (exit
 code, stderr) and, for the entry point itself, as ``python -m profiling`` in a subprocess.
+Arguments and column guessing are tested in tests/test_cli_parsing.py, what the command reads from
+the chapters in tests/test_cli_chapters.py.
 """
 
 from __future__ import annotations
@@ -19,12 +21,10 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from profiling import cleaning, cli, datasets, features, segments, tags
-from profiling.cli import build_profile_table, main, parse_columns, parse_param, suggest_columns
+from profiling import cleaning, datasets, features, profiles, segments, tags
+from profiling.cli import chapters, main
 from profiling.report import read_records
-from profiling.profiles import build_profiles
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
@@ -93,89 +93,6 @@ def flag(mapping: dict[str, str]) -> str:
     return ",".join(f'{k}="{v}"' for k, v in mapping.items())
 
 
-# -------------------------------------------------------------------------------- small parts
-
-
-def test_parse_columns_flags_and_files(tmp_path):
-    assert parse_columns(['customer_id="Customer ID",timestamp=InvoiceDate']) == {
-        "customer_id": "Customer ID", "timestamp": "InvoiceDate"}
-    assert parse_columns(["customer_id='Kunde, Nr.' , quantity = Menge"]) == {"customer_id": "Kunde, Nr.", "quantity": "Menge"}
-    assert parse_columns(["customer_id=A", "customer_id=B,item_id=C"]) == {"customer_id": "B", "item_id": "C"}
-    assert parse_columns(None) == {}
-    (tmp_path / "map.yml").write_text("# a comment\ncustomer_id: Customer ID\nquantity: 7\n", encoding="utf-8")
-    assert parse_columns([str(tmp_path / "map.yml")]) == {"customer_id": "Customer ID", "quantity": "7"}
-    (tmp_path / "map.json").write_text(json.dumps({"columns": {"item_id": "SKU"}}), encoding="utf-8")
-    assert parse_columns(str(tmp_path / "map.json")) == {"item_id": "SKU"}
-
-
-@pytest.mark.parametrize(("value", "message"), [
-    ("customer_id", "cannot read"),
-    ("customer_id=", "empty column name"),
-    ("missing.yml", "not found"),
-])
-def test_parse_columns_errors(tmp_path, monkeypatch, value, message):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(cli.CliError, match=message):
-        parse_columns([value])
-
-
-def test_parse_columns_bad_files(tmp_path):
-    (tmp_path / "list.yml").write_text("- a\n- b\n", encoding="utf-8")
-    (tmp_path / "bad.yml").write_text("a: [\n", encoding="utf-8")
-    with pytest.raises(cli.CliError, match="must hold a mapping"):
-        parse_columns([str(tmp_path / "list.yml")])
-    with pytest.raises(cli.CliError, match="not valid YAML"):
-        parse_columns([str(tmp_path / "bad.yml")])
-
-
-def test_parse_param():
-    assert parse_param("sample_customers=500") == ("sample_customers", 500)
-    assert parse_param("k_candidates=[2, 3]") == ("k_candidates", [2, 3])
-    assert parse_param("cutoff=2011-06-01") == ("cutoff", "2011-06-01")  # a date stays text
-    assert parse_param("k=None") == ("k", None)
-    assert parse_param("measure_cost=false") == ("measure_cost", False)
-    assert parse_param("embedder=tfidf") == ("embedder", "tfidf")
-    with pytest.raises(cli.CliError, match="name=value"):
-        parse_param("sample_customers")
-
-
-def test_suggest_columns_on_known_exports():
-    header = pd.read_parquet(SHIPPED).columns.tolist()
-    assert suggest_columns(header) == datasets.ONLINE_RETAIL_COLUMNS
-    assert suggest_columns(list(THEIR_NAMES.values())) == THEIR_NAMES
-    other = ["user", "order_id", "product_id", "title", "units", "price_each", "created_at", "ship_country"]
-    assert suggest_columns(other) == dict(zip(datasets.COLUMNS, other))
-    camel = suggest_columns(["CustomerID", "InvoiceNo", "StockCode", "UnitPrice", "InvoiceDate", "Quantity"])
-    assert camel == {"customer_id": "CustomerID", "invoice_id": "InvoiceNo", "item_id": "StockCode",
-                     "quantity": "Quantity", "unit_price": "UnitPrice", "timestamp": "InvoiceDate"}
-    # each column used once, nothing forced: unrelated names stay unmapped
-    assert suggest_columns(["foo", "bar", "Customer ID (hashed)"]) == {"customer_id": "Customer ID (hashed)"}
-
-
-def test_columns_command_prints_usable_yaml(shop, tmp_path, capsys):
-    path, _ = shop
-    assert main(["columns", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "'Paid At'" in out and "timestamp" in out
-    assert yaml.safe_load(out) == THEIR_NAMES  # the notes are comments: the output is the mapping
-    (tmp_path / "columns.yml").write_text(out, encoding="utf-8")
-    assert parse_columns([str(tmp_path / "columns.yml")]) == THEIR_NAMES
-
-
-def test_columns_command_reports_missing_required(tmp_path, capsys):
-    path = tmp_path / "sales.csv"
-    path.write_text("who,when,Total\na,2021-01-01,3.5\n", encoding="utf-8")
-    assert main(["columns", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "REQUIRED but not found: invoice_id" in out
-    assert "'Total' looks like a line total" in out
-
-
-def test_columns_command_bad_file(tmp_path, capsys):
-    assert main(["columns", str(tmp_path / "nope.csv")]) == 1
-    assert "nope.csv: file not found" in capsys.readouterr().err
-
-
 # ------------------------------------------------------------------------------- profiles
 
 
@@ -195,7 +112,7 @@ def test_profiles_on_another_shops_export(shop, tmp_path):
     assert sha256(path) == before
     assert leftovers(tmp_path) == []
     table = pd.read_parquet(out)
-    expected = build_profile_table(tx)
+    expected = profiles.profile_table(tx)  # chapter 06's pipeline, applied to the canonical frame
     pd.testing.assert_frame_equal(table, expected)
     assert table.index.str.fullmatch(r"cust-\d{4}").all()  # ids kept as text, zeros and all
     assert table.index.nunique() == len(table) == tx.loc[tx["quantity"] > 0, "customer_id"].nunique()
@@ -238,7 +155,7 @@ def test_profiles_on_shipped_data_match_chapter_06(tmp_path, capsys):
     assert table["lifecycle"].astype(str).value_counts().to_dict() == rec["lifecycle_counts"]
     # The whole table, value by value, against chapter 06's own steps computed here with the parameters
     # of its parameters cell (the chapter's profiles.parquet exists only after a run, so it is not used).
-    params = {name: ast.literal_eval(text) for name, text in cli._chapter_info(CHAPTER_06)["params"].items()}
+    params = {name: ast.literal_eval(text) for name, text in chapters.chapter_info(CHAPTER_06)["params"].items()}
     assert params["data_path"] is None and params["sample_customers"] is None and params["cutoff"] == "2010-12-01"
     raw = datasets.load_online_retail(params["data_path"])                          # the chapter's cells, in order
     clean_tx, _ = cleaning.clean(raw, cleaning.default_rules(keep_returns=params["keep_returns"]))
@@ -247,7 +164,7 @@ def test_profiles_on_shipped_data_match_chapter_06(tmp_path, capsys):
     k_table = segments.choose_k(segments.cluster_matrix(f), ks=params["k_candidates"], random_state=params["random_state"])
     k = int(params["k"]) if params["k"] is not None else segments.best_k(k_table)
     assert k == rec["k"] == table["persona"].nunique()
-    chapter = build_profiles(clean_tx, cutoff=params["cutoff"], k=k, random_state=params["random_state"],
+    chapter = profiles.build_profiles(clean_tx, cutoff=params["cutoff"], k=k, random_state=params["random_state"],
                                       rules=tags.TagRules())
     # (floats to 1e-5: features are rounded to 6 decimals, and DuckDB's parallel sums may flip the last one)
     pd.testing.assert_frame_equal(table, chapter, check_exact=False, rtol=1e-9, atol=1e-5)
@@ -369,13 +286,6 @@ def test_bad_input_exit_code_through_python_m(tmp_path):
     assert not (tmp_path / "p.parquet").exists() and leftovers(tmp_path) == []
 
 
-def test_help_and_version():
-    result = subprocess.run([sys.executable, "-m", "profiling", "--help"], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0 and "profiles" in result.stdout and "Exit codes" in result.stdout
-    assert main(["--version"]) == 0
-    assert main(["report"]) == 2  # --data and --out are required
-
-
 # ------------------------------------------------------------------------------- report
 
 @pytest.mark.notebook
@@ -407,7 +317,7 @@ def test_report_end_to_end(tmp_path):
     status = {c["chapter"]: c["status"] for c in run["chapters"]}
     assert status == {"03": "ran", "04": "ran", "05": "skipped"}
     # the chapters' dates of the shipped data (2010-09-01 in 03 and 04) keep their distance to the end of the data
-    shift = tx["timestamp"].max().normalize() + pd.Timedelta(days=1) - cli.SHIPPED_END
+    shift = tx["timestamp"].max().normalize() + pd.Timedelta(days=1) - chapters.SHIPPED_END
     assert run["date_shift_days"] == shift.days
     moved = f"{pd.Timestamp('2010-09-01') + shift:%Y-%m-%d}"
     params = {c["chapter"]: c.get("parameters", {}) for c in run["chapters"]}
@@ -426,8 +336,8 @@ def test_report_end_to_end(tmp_path):
     assert rec04["cutoff"] == moved  # a date inside this data, not the shipped default
     assert rec04["n_lines_before_cutoff"] > 0
 
-    profiles = pd.read_parquet(out / "profiles.parquet")
-    pd.testing.assert_frame_equal(profiles, build_profile_table(tx))
+    table = pd.read_parquet(out / "profiles.parquet")
+    pd.testing.assert_frame_equal(table, profiles.profile_table(tx))
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "shop.csv" in index and f"{len(tx):,}" in index
     assert "Chapter 05 was skipped" in index and "description" in index
@@ -467,41 +377,6 @@ def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
     assert "Not compared" in (out / "chapters" / "11_responsible_profiling.html").read_text(encoding="utf-8")
 
 
-def test_default_chapters():
-    available = cli.discover_chapters(ROOT / "notebooks")
-    infos = {n: cli._chapter_info(p) for n, p in available.items()}
-    assert cli._select(None, available, infos) == [n for n in cli.DEFAULT_CHAPTERS if n in available]
-    assert {"03", "04", "06", "08", "09", "10", "11"} <= set(cli._select(None, available, infos))
-    assert "01" not in cli.DEFAULT_CHAPTERS
-    assert "description" in cli._chapter_info(available["08"])["needs"]   # items are product descriptions
-    assert cli._select("all", available, infos)[0] == "01"
-    assert cli._select("6, 3,03", available, infos) == ["03", "06"]
-
-
-def test_shipped_period_constants():
-    tx = datasets.load_online_retail()
-    assert tx["timestamp"].min().normalize() == cli.SHIPPED_FIRST
-    assert tx["timestamp"].max().normalize() + pd.Timedelta(days=1) == cli.SHIPPED_END
-
-
-def test_chapter_dates_follow_the_data():
-    info = {"params": {"data_path": "None", "cutoff": '"2010-09-01"', "fit_cutoff": '"2010-03-01"',
-                       "panel_start": "'2010-01-01'", "profile_cutoff": '"2010-12-01"', "k": "4",
-                       "label": '"2010-09-01 is a date"', "other": '"2019-01-01"'}}
-    first = pd.Timestamp("2022-01-01")
-    shift = pd.Timestamp("2023-01-01") - cli.SHIPPED_END
-    params, reason = cli._chapter_params(info, {}, None, shift, first)
-    assert params == {"data_path": "../transactions.parquet", "cutoff": "2022-09-23", "fit_cutoff": "2022-03-23",
-                      "panel_start": "2022-01-23", "profile_cutoff": "2022-12-23"}
-    assert reason is None
-    # --cutoff sets the profile dates, --param wins over everything
-    params, _ = cli._chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
-    assert params["cutoff"] == params["profile_cutoff"] == "2022-10-01" and params["fit_cutoff"] == "2022-05-01"
-    # data too short for the chapter's dates: it is skipped with the reason
-    params, reason = cli._chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
-    assert "fit_cutoff 2010-03-01 -> 2022-03-23" in reason and "panel_start" in reason and "--param" in reason
-
-
 # ------------------------------------------------- failures and --force, on tiny stand-in chapters
 
 
@@ -510,6 +385,7 @@ def _tiny_chapters(folder: Path, fail: bool) -> Path:
     folder.mkdir()
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["profiling"] = {"needs": [], "report": True}  # in the default report (as chapters declare it)
     params = nbformat.v4.new_code_cell("data_path = None  # the data\nsample_customers = None")
     params.metadata["tags"] = ["parameters"]
     nb.cells = [

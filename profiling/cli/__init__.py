@@ -1,0 +1,87 @@
+"""The ``profiling`` command line: the course's profile table and report, run on your own data.
+
+Analysts do not edit notebooks. They point the course at their transactions and get results back::
+
+    profiling columns  orders.csv                                   # their columns + a suggested mapping
+    profiling profiles --data orders.csv --columns map.yml --out profiles.parquet
+    profiling report   --data orders.csv --columns map.yml --chapters 03,04,06 --out report/
+
+Subcommands
+-----------
+``columns FILE``
+    Prints the file's columns (with example values) and a suggested mapping onto the canonical
+    schema (:data:`profiling.datasets.COLUMNS`), found by matching names such as "Customer ID",
+    "user", "InvoiceDate". The output is valid YAML (the notes are comments), so
+    ``profiling columns orders.csv > map.yml`` gives a mapping file to check and pass to ``--columns``.
+``profiles``
+    Loads and validates the file, then builds the profile table with the pipeline chapter 06
+    calls (:func:`profiling.profiles.profile_table`), and writes it (Parquet, or CSV if ``--out``
+    ends in .csv).
+``report``
+    Validates the data first, writes a canonical copy, then runs the chosen chapter notebooks with
+    papermill (the data and the parameters injected), and writes the executed notebooks, an HTML
+    rendering of each, the profile table and an ``index.html`` summary.
+
+Chapters on other data
+----------------------
+* Each chapter gets ``data_path`` = the validated canonical copy (``transactions.parquet`` in the
+  report folder), chapter 06 also ``output_path`` = the report's ``profiles.parquet``.
+* Parameters whose default is a date of the shipped data (2009-12-01 to 2010-12-09) are moved by
+  the number of days between the end of the shipped data and the end of the user's data, so they
+  keep their distance to the end of the data; ``--cutoff`` sets the profile-date parameters;
+  ``--param name=value`` sets anything and wins (:mod:`profiling.cli.chapters`).
+* What a chapter needs and whether it runs by default, each notebook says in its metadata:
+  ``{"profiling": {"needs": ["description"], "report": true}}``. A chapter is skipped, with a
+  note in ``index.html``, when it needs a column the data lack or when its moved dates fall
+  before the data begin.
+
+Safety
+------
+* The input file is only read. The data are validated (:func:`profiling.datasets.load_transactions`)
+  before any notebook runs.
+* Output is built next to ``--out`` in a hidden temporary file or folder and moved into place only
+  when complete; a failed or interrupted run removes it. An existing ``--out`` is never replaced
+  unless ``--force`` is given, and never when it is (or contains) the input file.
+* Exit codes: 0 success; 1 the data cannot be used (message names file, column, problem, fix);
+  2 wrong options (bad mapping syntax, unknown chapter or parameter, ``--out`` exists, ...);
+  3 a chapter failed (message names the chapter and the cell); 130 interrupted.
+
+The modules, by role
+--------------------
+:mod:`~profiling.cli.parsing`
+    options, ``--columns`` and ``--param`` values, errors and exit codes, :func:`main`.
+:mod:`~profiling.cli.columns`
+    the suggested column mapping (``profiling columns``).
+:mod:`~profiling.cli.chapters`
+    finding the chapters, what each declares and needs, the date shift, running one with papermill.
+:mod:`~profiling.cli.pages`
+    the report's HTML.
+:mod:`~profiling.cli.commands`
+    the three commands: load and validate, then write the output safely. The pipeline itself lives
+    in the package (:mod:`profiling.profiles`), never here.
+"""
+
+from profiling.cli.columns import columns_text, suggest_columns
+from profiling.cli.parsing import (
+    EXIT_CHAPTER,
+    EXIT_DATA,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    CliError,
+    main,
+    parse_columns,
+    parse_param,
+)
+
+__all__ = [
+    "EXIT_CHAPTER",
+    "EXIT_DATA",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "CliError",
+    "columns_text",
+    "main",
+    "parse_columns",
+    "parse_param",
+    "suggest_columns",
+]

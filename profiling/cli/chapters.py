@@ -1,0 +1,313 @@
+"""The chapters as ``profiling report`` sees them: found, read, given parameters, run.
+
+What the command knows about a chapter it reads from the notebook itself:
+
+* its **parameters** and their defaults: the cell tagged ``parameters`` (:func:`declared`);
+* the **optional columns it needs** and whether it is one of the **default report chapters**:
+  the notebook's metadata ``{"profiling": {"needs": ["description"], "report": true}}``
+  (:func:`chapter_info`). A chapter is in the default report when it was checked to run on data
+  other than the shipped set; one that needs a column the data lack is skipped, with a note.
+
+**Dates.** A parameter whose default is a date of the shipped Online Retail II (2009-12-01 to
+2010-12-09, give or take a month) is moved by :func:`date_shift` days on other data, so that it
+keeps its distance to the end of the data (:func:`chapter_params`); ``--cutoff`` sets the
+profile-date parameters and ``--param`` wins over everything.
+
+Chapters run with papermill (:func:`run_chapter`); a failure becomes one message naming the
+chapter, the cell and the error (:func:`failure_text`).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from profiling.cli.parsing import CliError
+from profiling.datasets import COLUMNS
+
+__all__ = [
+    "PROFILE_DATE_PARAMS",
+    "RESERVED",
+    "SHIPPED_END",
+    "SHIPPED_FIRST",
+    "chapter_info",
+    "chapter_params",
+    "date_shift",
+    "declared",
+    "discover_chapters",
+    "failure_text",
+    "read_notebook",
+    "run_chapter",
+    "select",
+    "shipped_date",
+]
+
+#: Parameters the command sets itself; ``--param`` may not override them (name -> the option to use).
+RESERVED = {"data_path": "--data", "data_columns": "--columns", "output_path": "--out"}
+
+#: The shipped Online Retail II: first day, and the day after its last transaction (2010-12-09 20:01).
+#: A chapter parameter whose default is a date in (or within a month of) this period is a date *of
+#: the shipped data*; on other data it is moved by :func:`date_shift` days.
+SHIPPED_FIRST, SHIPPED_END = pd.Timestamp("2009-12-01"), pd.Timestamp("2010-12-10")
+
+#: Date parameters that are the profile date, set by ``--cutoff`` when it is given.
+PROFILE_DATE_PARAMS = ("cutoff", "profile_cutoff")
+
+# Until every notebook declares {"profiling": {"needs": [...], "report": ...}} in its metadata, a
+# notebook without the key falls back on these (keyed by chapter number).
+_FALLBACK_NEEDS: dict[str, tuple[str, ...]] = {
+    "01": ("description",),
+    "02": ("description", "country"),
+    "05": ("description",),
+    "08": ("description",),  # an item is a product description (as in chapter 05)
+    "11": ("description",),  # 11.6 compares the recommenders of chapter 08 and the text models of chapter 05
+}
+# Chapter 01 shows fixed example products of the shipped shop: it runs only with --chapters.
+_FALLBACK_REPORT = ("02", "03", "04", "05", "06", "07", "08", "09", "10", "11")
+
+
+def discover_chapters(folder: Path) -> dict[str, Path]:
+    """Chapter number ("03") -> notebook ``NN_name.ipynb`` in ``folder``, in order."""
+    found = {}
+    for path in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        found[path.name[:2]] = path
+    return found
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    """A notebook as plain JSON, cell sources joined into strings (faster than nbformat for a look)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb.get("cells", []):
+        if isinstance(cell.get("source"), list):
+            cell["source"] = "".join(cell["source"])
+    return nb
+
+
+def _metadata(nb: dict[str, Any], path: Path) -> tuple[tuple[str, ...], bool]:
+    """(needs, report) from ``{"profiling": {...}}`` in the notebook's metadata, or the fallback."""
+    meta = nb.get("metadata", {}).get("profiling", {})
+    if not isinstance(meta, dict):
+        raise ValueError(f"{path.name}: metadata 'profiling' must be a mapping such as {{\"needs\": [], \"report\": true}}")
+    number = path.name[:2]
+    needs = meta.get("needs", _FALLBACK_NEEDS.get(number, ()))
+    if isinstance(needs, str) or not all(isinstance(c, str) and c in COLUMNS for c in needs):
+        raise ValueError(f"{path.name}: metadata profiling.needs must list canonical columns (from {COLUMNS}), got {needs!r}")
+    report = meta.get("report", number in _FALLBACK_REPORT)
+    if not isinstance(report, bool):
+        raise ValueError(f"{path.name}: metadata profiling.report must be true or false, got {report!r}")
+    return tuple(needs), report
+
+
+def chapter_info(path: Path) -> dict[str, Any]:
+    """What the command needs to know about a chapter notebook.
+
+    Returns a dict: ``path``; ``title`` (of its first ``# N. Title`` heading, without the
+    number); ``params`` (the declared parameters, name -> default as source text);
+    ``has_parameters``; ``needs`` (optional canonical columns it needs) and ``report`` (in the
+    default report), both from the metadata ``{"profiling": {"needs": [...], "report": true}}``.
+    """
+    nb = read_notebook(path)
+    title = path.stem
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            first = cell["source"].strip().splitlines()[0] if cell["source"].strip() else ""
+            if first.startswith("# "):
+                title = re.sub(r"^\d+\.\s*", "", first[2:].strip())  # "# 3. Collect, clean" -> "Collect, clean"
+                break
+    params: dict[str, str] = {}
+    has_cell = False
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            has_cell = True
+            params = declared(cell["source"])
+            break
+    needs, report = _metadata(nb, path)
+    return {"path": path, "title": title, "params": params, "has_parameters": has_cell, "needs": needs, "report": report}
+
+
+def declared(source: str) -> dict[str, str]:
+    """Names assigned at the top level of a parameters cell -> their default, as source text.
+
+    (papermill's own inspection gives up on lines whose comments hold '=' or ';'.)
+
+    Example
+    -------
+    >>> declared("k = None  # number of personas; None = chosen\\ncutoff = '2010-12-01'")
+    {'k': 'None', 'cutoff': "'2010-12-01'"}
+    """
+    found: dict[str, str] = {}
+    for node in ast.parse(source).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        value = getattr(node, "value", None)
+        for target in targets:
+            if isinstance(target, ast.Name) and value is not None:
+                found[target.id] = ast.get_source_segment(source, value) or ""
+    return found
+
+
+def select(spec: str | None, available: dict[str, Path], infos: dict[str, dict[str, Any]]) -> list[str]:
+    """The chapters ``--chapters spec`` chooses: the default report chapters, ``all``, or numbers."""
+    if spec is None or spec.strip().lower() == "default":
+        return [n for n, info in infos.items() if info.get("report") and "data_path" in info["params"]]
+    if spec.strip().lower() == "all":
+        return [n for n, info in infos.items() if "data_path" in info["params"]]
+    chosen = []
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        number = part.zfill(2) if part.isdigit() else part[:2]
+        if number not in available:
+            raise CliError(f"--chapters: no chapter {part!r}; the chapters are {', '.join(f'{n} ({p.name})' for n, p in available.items())}.")
+        if infos[number].get("unreadable"):
+            raise CliError(f"--chapters: chapter {number} ({available[number].name}) cannot be read: {infos[number]['unreadable']}")
+        if "data_path" not in infos[number]["params"]:
+            raise CliError(f"--chapters: chapter {number} ({available[number].name}) has no data_path parameter, so it cannot run on your data.")
+        chosen.append(number)
+    return sorted(set(chosen))
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters and dates
+# --------------------------------------------------------------------------------------------
+
+
+def date_shift(tx: pd.DataFrame) -> pd.Timedelta:
+    """Days from the end of the shipped data to the end of these data (both: the day after the last line).
+
+    Moving a shipped-data date by this shift keeps its distance to the end of the data, and so the
+    distances between a chapter's dates (fit, train and test cutoffs three months apart stay three
+    months apart, and each still leaves its outcome window inside the data).
+
+    Example
+    -------
+    >>> date_shift(pd.DataFrame({"timestamp": pd.to_datetime(["2011-01-05 09:00", "2011-12-09 18:00"])})).days
+    365
+    """
+    return tx["timestamp"].max().normalize() + pd.Timedelta(days=1) - SHIPPED_END
+
+
+def shipped_date(default: str) -> pd.Timestamp | None:
+    """The date a parameter's default (source text, e.g. '"2010-09-01"') holds, if it is one of the shipped data.
+
+    Example
+    -------
+    >>> shipped_date('"2010-09-01"'), shipped_date('"2019-01-01"'), shipped_date("4")
+    (Timestamp('2010-09-01 00:00:00'), None, None)
+    """
+    try:
+        value = ast.literal_eval(default)
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        return None
+    stamp = pd.Timestamp(value)
+    month = pd.Timedelta(days=31)
+    return stamp if SHIPPED_FIRST - month <= stamp <= SHIPPED_END + month else None
+
+
+def chapter_params(
+    info: dict[str, Any], user: dict[str, Any], cutoff: str | None, shift: pd.Timedelta, first_day: pd.Timestamp
+) -> tuple[dict[str, Any], str | None]:
+    """The parameters injected into one chapter, and why it cannot run (``None`` if it can).
+
+    Injected: the data (the canonical copy), the profile table's path (chapter 06), ``--cutoff``
+    for the profile-date parameters, the chapter's shipped-data dates moved by ``shift`` (see
+    :func:`date_shift`), and the user's ``--param`` values (which win).
+    """
+    params_declared = info["params"]
+    params: dict[str, Any] = {"data_path": "../transactions.parquet"}
+    if "data_columns" in params_declared:
+        params["data_columns"] = None  # the canonical copy needs no mapping
+    writes_profiles = "output_path" in params_declared
+    if writes_profiles:
+        params["output_path"] = "../profiles.parquet"
+    too_early = []
+    for name, default in params_declared.items():
+        if name in user:
+            continue
+        if name in PROFILE_DATE_PARAMS and (cutoff is not None or (writes_profiles and name == "cutoff")):
+            params[name] = cutoff  # the profile date: --cutoff, or None (= all the data, as `profiling profiles`)
+            continue
+        stamp = shipped_date(default)
+        if stamp is None:
+            continue
+        moved = (stamp + shift).normalize()
+        params[name] = f"{moved:%Y-%m-%d}"
+        if moved <= first_day:
+            too_early.append(f"{name} {stamp:%Y-%m-%d} -> {moved:%Y-%m-%d}")
+    params.update({k: v for k, v in user.items() if k in params_declared})
+    reason = None
+    if too_early:
+        days = int((SHIPPED_END - min(shipped_date(params_declared[t.split()[0]]) for t in too_early)).days)
+        reason = (f"its dates ({', '.join(too_early)}) fall before your data start ({first_day:%Y-%m-%d}): it needs "
+                  f"about {days} days of data; set them with --param (e.g. --param {too_early[0].split()[0]}=YYYY-MM-DD)")
+    return params, reason
+
+
+# --------------------------------------------------------------------------------------------
+# Running a chapter
+# --------------------------------------------------------------------------------------------
+
+
+def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path, quiet: bool) -> None:
+    """Execute the chapter of ``info`` with papermill into ``executed`` (run in its folder).
+
+    Raises
+    ------
+    CliError
+        (exit code 3) the chapter failed; the message is :func:`failure_text`.
+    """
+    import logging
+
+    import papermill
+
+    from profiling.cli.parsing import EXIT_CHAPTER
+
+    # papermill warns about parameter cells it cannot parse and parameters it thinks unknown:
+    # the command checked the parameters itself (see declared)
+    logging.getLogger("papermill").setLevel(logging.ERROR)
+    try:
+        papermill.execute_notebook(
+            str(info["path"]), str(executed), parameters=parameters, kernel_name="python3",
+            cwd=str(executed.parent), progress_bar=not quiet and sys.stderr.isatty(),
+            request_save_on_cell_execute=False,
+            # the kernel's own log is noise in the progress lines: ipykernel 7 warns that a local
+            # kernel talks over TCP, and logs an error when jupyter_client interrupts it at shutdown
+            # (cell errors and a dying kernel are still reported, through papermill)
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
+        )
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:
+        raise CliError(failure_text(info["path"].name[:2], info, err), EXIT_CHAPTER) from None
+
+
+def failure_text(number: str, info: dict[str, Any], err: Exception) -> str:
+    """'chapter 04 (04_features.ipynb) failed in cell 12 of 40 ...' with the cell and the error."""
+    from papermill.exceptions import PapermillExecutionError
+
+    name = info["path"].name
+    if not isinstance(err, PapermillExecutionError):
+        return f"chapter {number} ({name}) could not run: {type(err).__name__}: {err}"
+    cells = read_notebook(info["path"])["cells"]
+    index = err.cell_index
+    params_at = next((i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
+    if params_at is not None and index > params_at:
+        index -= 1  # papermill inserted the injected-parameters cell after the parameters cell
+    code = [line for line in (err.source or "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    first = code[0].strip() if code else ""
+    frames = [re.sub(r"\x1b\[[0-9;]*m", "", f).strip() for f in (err.traceback or [])]
+    in_cell = [f for f in frames if f.startswith("Cell In[")]  # where in the chapter's own code it failed
+    where = ("\n  at " + "\n     ".join(in_cell[-1].splitlines()[:8])) if in_cell else ""
+    return (
+        f"chapter {number} ({name}, \"{info['title']}\") failed in cell {index + 1} of {len(cells)} "
+        f"(In [{err.exec_count}], starting `{first[:100]}`):\n  {err.ename}: {err.evalue}{where}\n"
+        "Nothing was written to --out. Run the chapter in Jupyter on the same data to investigate, or leave it out with --chapters."
+    )

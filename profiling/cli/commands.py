@@ -1,0 +1,330 @@
+"""The three commands: ``profiling columns``, ``profiling profiles`` and ``profiling report``.
+
+Each loads and validates the user's file first (:func:`load`, every data problem surfaces before
+anything is written), then hands the work to the package: the profile table is
+:func:`profiling.profiles.profile_table` (the pipeline chapter 06 calls too), chapters run through
+:mod:`profiling.cli.chapters` and are rendered by :mod:`profiling.cli.pages`. What is here is the
+command's own business: where the output goes, and that it only appears when complete.
+
+* ``profiles`` writes one file with :func:`profiling.storage.atomic_write`.
+* ``report`` builds its folder next to ``--out`` in a hidden ``.partial`` folder and renames it into
+  place when complete; a failed or interrupted run removes it.
+* An existing ``--out`` is replaced only with ``--force``, and never when it is (or holds) the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from profiling import datasets, storage
+from profiling.cli import chapters, pages
+from profiling.cli.columns import columns_text
+from profiling.cli.parsing import EXIT_DATA, CliError, Progress, parse_columns, parse_param
+from profiling.datasets import DataError
+
+__all__ = ["load", "run_columns", "run_profiles", "run_report"]
+
+
+# --------------------------------------------------------------------------------------------
+# The data
+# --------------------------------------------------------------------------------------------
+
+
+def load(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
+    """Load and validate the user's file (:class:`~profiling.datasets.DataError` on any problem)."""
+    path = Path(args.data)
+    mapping = parse_columns(args.columns)
+    say(f"reading {path.name}" + (f" ({len(mapping)} column(s) mapped)" if mapping else ""))
+    try:
+        tx = datasets.load_transactions(
+            path, columns=mapping, encoding=args.encoding, sheet_name=args.sheet, sep=args.sep,
+            timestamp_format=args.timestamp_format,
+        )
+    except PermissionError as err:
+        raise DataError(f"{path}: cannot read the file ({err.strerror}). Check its permissions.") from None
+    if tx["customer_id"].notna().sum() == 0:
+        source = mapping.get("customer_id", "customer_id")
+        raise DataError(
+            f"{path}: column 'customer_id' (your column '{source}'): every value is missing, so there is no customer "
+            "to profile. Map the column that identifies the customer with --columns customer_id=<your column>."
+        )
+    return tx
+
+
+def _summary(tx: pd.DataFrame) -> dict[str, Any]:
+    known = tx["customer_id"].notna()
+    return {
+        "rows": int(len(tx)),
+        "customers": int(tx.loc[known, "customer_id"].nunique()),
+        "invoices": int(tx["invoice_id"].nunique()),
+        "items": int(tx["item_id"].nunique()),
+        "lines_without_customer": int((~known).sum()),
+        "first": tx["timestamp"].min().isoformat(sep=" "),
+        "last": tx["timestamp"].max().isoformat(sep=" "),
+        "has": {c: bool(tx[c].notna().any()) for c in ("description", "country")},
+    }
+
+
+def _valid(say: Progress, summary: dict[str, Any]) -> None:
+    say(f"valid: {summary['rows']:,} rows, {summary['customers']:,} customers, {summary['first'][:10]} to {summary['last'][:10]}")
+
+
+def _cutoff(text: str | None, tx: pd.DataFrame, path: Path) -> pd.Timestamp | None:
+    """Parse ``--cutoff`` and check that it leaves some data before it."""
+    if text is None:
+        return None
+    try:
+        cut = pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise CliError(f"--cutoff {text!r}: not a date; write it as YYYY-MM-DD, e.g. --cutoff 2011-06-01.") from None
+    first, last = tx["timestamp"].min(), tx["timestamp"].max()
+    if cut <= first:
+        raise CliError(
+            f"--cutoff {text}: {path.name} starts on {first:%Y-%m-%d %H:%M}, so no purchase is before the cutoff. "
+            f"Pick a date after it (the data run to {last:%Y-%m-%d}), or leave --cutoff out to use all the data."
+        )
+    return cut
+
+
+# --------------------------------------------------------------------------------------------
+# Output placement
+# --------------------------------------------------------------------------------------------
+
+
+def _check_out(out: Path, data: Path, force: bool, kind: str) -> None:
+    """Refuse an --out that exists (without --force), whose folder is missing, or that holds the input."""
+    if not out.parent.is_dir():
+        raise CliError(f"--out {out}: the folder {out.parent} does not exist; create it first.")
+    data_res = data.resolve() if data.exists() else None
+    out_res = out.resolve()
+    if data_res is not None and (out_res == data_res or out_res in data_res.parents):
+        raise CliError(f"--out {out}: that is (or contains) the input file {data}; the input is never overwritten. Choose another --out.")
+    if out.exists() or out.is_symlink():
+        if kind == "file" and out.is_dir():
+            raise CliError(f"--out {out}: is a folder; the profile table is one file (e.g. --out profiles.parquet).")
+        if kind == "dir" and not out.is_dir():
+            raise CliError(f"--out {out}: exists and is a file; the report is a folder. Choose another --out.")
+        if not force:
+            raise CliError(f"--out {out}: already exists. Pass --force to replace it, or choose another --out.")
+
+
+def _replace_dir(tmp: Path, out: Path, force: bool) -> None:
+    """Move the finished folder ``tmp`` to ``out`` (replacing an existing ``out`` only with ``force``)."""
+    if out.exists():
+        if not force:
+            raise CliError(f"--out {out}: appeared while the report was running; the report is left in {tmp}.")
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        os.rmdir(old)
+        os.rename(out, old)
+        os.rename(tmp, out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(tmp, out)
+
+
+# --------------------------------------------------------------------------------------------
+# profiling columns / profiling profiles
+# --------------------------------------------------------------------------------------------
+
+
+def run_columns(args: argparse.Namespace) -> None:
+    """``profiling columns FILE``: print the columns and the suggested mapping (YAML)."""
+    sys.stdout.write(columns_text(Path(args.file), args.encoding, args.sep, args.sheet))
+
+
+def run_profiles(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
+    """``profiling profiles``: validate, build the chapter 06 profile table, write it atomically."""
+    from profiling import profiles as _profiles
+
+    data, out = Path(args.data), Path(args.out)
+    if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
+        raise CliError(f"--out {out}: end the name in .parquet (or .csv), e.g. --out profiles.parquet.")
+    _check_out(out, data, args.force, "file")
+    tx = load(args, say)
+    cutoff = _cutoff(args.cutoff, tx, data)
+    _valid(say, _summary(tx))
+    say("cleaning and building the profile table (as chapter 06 does) ...")
+    options = {"k": args.k} if args.random_state is None else {"k": args.k, "random_state": args.random_state}
+    try:
+        profiles = _profiles.profile_table(tx, cutoff, **options)
+    except ValueError as err:
+        raise CliError(f"{data}: cannot build profiles: {err}", EXIT_DATA) from None
+    del tx
+
+    def write(stream: Any) -> None:
+        if out.suffix.lower() == ".csv":
+            profiles.to_csv(stream)
+        else:
+            profiles.to_parquet(stream)
+        if out.exists() and not args.force:
+            raise CliError(f"--out {out}: appeared while profiles were built; not replaced (pass --force).")
+
+    storage.atomic_write(out, write)
+    k = profiles["persona"].nunique()
+    cut = pd.Timestamp(profiles.attrs["cutoff"]) if profiles.attrs.get("cutoff") else None
+    cut_text = "-" if cut is None else f"{cut:%Y-%m-%d}" if cut == cut.normalize() else f"{cut}"
+    say(f"wrote {len(profiles):,} profiles x {profiles.shape[1]} columns to {out} (profile date {cut_text}, {k} personas)")
+    return profiles
+
+
+# --------------------------------------------------------------------------------------------
+# profiling report
+# --------------------------------------------------------------------------------------------
+
+
+def _chapter_infos(folder_option: str | None) -> tuple[dict[str, Path], dict[str, dict[str, Any]]]:
+    """The chapters of ``--notebooks`` (or :func:`profiling.storage.notebooks_dir`) and what each declares."""
+    if folder_option:
+        folder = Path(folder_option)
+    else:
+        try:
+            folder = storage.notebooks_dir()
+        except FileNotFoundError as err:
+            raise CliError(f"no chapter notebooks: {err}; or pass --notebooks.") from None
+    available = chapters.discover_chapters(folder) if folder.is_dir() else {}
+    if not available:
+        raise CliError(f"no chapter notebooks (NN_name.ipynb) in {folder}; run from a clone of the course or pass --notebooks.")
+    infos = {}
+    for n, p in available.items():
+        try:
+            infos[n] = chapters.chapter_info(p)
+        except (ValueError, SyntaxError, KeyError, OSError) as err:  # e.g. a notebook being edited
+            infos[n] = {"path": p, "title": p.stem, "params": {}, "has_parameters": False, "needs": (), "report": False,
+                        "unreadable": f"{type(err).__name__}: {err}"}
+    return available, infos
+
+
+def _user_params(values: list[str] | None, chosen: list[str], infos: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ``--param`` values, each checked to be a parameter of a chosen chapter that the command does not set."""
+    user = dict(parse_param(p) for p in values or [])
+    for name in user:
+        if name in chapters.RESERVED:
+            raise CliError(f"--param {name}: set by the command (use {chapters.RESERVED[name]}).")
+        if not any(name in infos[n]["params"] for n in chosen):
+            declared = sorted({p for n in chosen for p in infos[n]["params"]} - set(chapters.RESERVED))
+            raise CliError(f"--param {name}: no chosen chapter ({', '.join(chosen)}) has this parameter; they have {declared}.")
+    return user
+
+
+def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
+          tx: pd.DataFrame, summary: dict[str, Any], say: Progress) -> list[dict[str, Any]]:
+    """One entry per chosen chapter: its parameters, or why it is skipped (a column or days it lacks)."""
+    shift = chapters.date_shift(tx)
+    first_day = tx["timestamp"].min().normalize()
+    entries = []
+    for n in chosen:
+        info = infos[n]
+        lacking = [c for c in info["needs"] if not summary["has"].get(c, True)]
+        entry: dict[str, Any] = {"chapter": n, "title": info["title"], "file": info["path"].name}
+        params, too_short = chapters.chapter_params(info, user, cutoff_text, shift, first_day)
+        if lacking:
+            entry.update(status="skipped", reason=f"needs the column(s) {lacking}, which the data do not have "
+                         f"(map them with --columns {lacking[0]}=<your column>)")
+        elif too_short:
+            entry.update(status="skipped", reason=too_short)
+        else:
+            entry["parameters"] = params
+        if entry.get("status") == "skipped":
+            say(f"skip chapter {n} ({info['title']}): {entry['reason']}")
+        entries.append(entry)
+    return entries
+
+
+def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
+                     say: Progress) -> tuple[pd.DataFrame, str, str | None]:
+    """The report's profile table: chapter 06's if it ran, else built by the pipeline (as chapter 06 would)."""
+    path = folder / "profiles.parquet"
+    if path.is_file():
+        p06 = next((e["parameters"] for e in to_run if "output_path" in e.get("parameters", {})), {})
+        return pd.read_parquet(path), "chapter 06", p06.get("cutoff", cutoff_text)
+    from profiling import profiles as _profiles
+
+    say("building the profile table (as chapter 06 does) ...")
+    options = {k: user[k] for k in _profiles.PIPELINE_DEFAULTS if k in user}
+    table = _profiles.profile_table(pd.read_parquet(folder / "transactions.parquet"), cutoff_text, **options)
+    table.to_parquet(path)
+    return table, "the command (chapter 06's steps" + (f", {options}" if options else "") + ")", cutoff_text
+
+
+def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
+    """``profiling report``: validate, run the chapters in a temporary folder beside ``--out``, move it into place."""
+    import importlib.util
+
+    missing = [m for m in ("papermill", "nbconvert") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise CliError(f"profiling report needs {' and '.join(missing)}: pip install 'profiling[notebooks]'.")
+
+    data, out = Path(args.data), Path(args.out)
+    _check_out(out, data, args.force, "dir")
+    available, infos = _chapter_infos(args.notebooks)
+    chosen = chapters.select(args.chapters, available, infos)
+    user = _user_params(args.param, chosen, infos)
+
+    tx = load(args, say)  # all data problems surface here, before any notebook runs
+    cutoff = _cutoff(args.cutoff, tx, data)
+    cutoff_text = None if cutoff is None else (f"{cutoff:%Y-%m-%d}" if cutoff == cutoff.normalize() else cutoff.isoformat())
+    summary = _summary(tx)
+    _valid(say, summary)
+    shift = chapters.date_shift(tx)
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    moved = False
+    try:
+        (tmp / "chapters").mkdir()
+        tx.to_parquet(tmp / "transactions.parquet")
+        mathjax = pages.mathjax_source()
+        if mathjax is not None:
+            shutil.copytree(mathjax, tmp / "static" / "mathjax")
+        run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say)
+        del tx
+        to_run = [e for e in run_chapters if "parameters" in e]
+        for i, entry in enumerate(to_run, start=1):
+            n, info = entry["chapter"], infos[entry["chapter"]]
+            say(f"chapter {n} ({i}/{len(to_run)}): {info['title']} ...")
+            executed = tmp / "chapters" / info["path"].name
+            started = say.elapsed()
+            chapters.run_chapter(info, entry["parameters"], executed, say.quiet)
+            entry.update(status="ran", seconds=round(say.elapsed() - started, 1),
+                         notebook=f"chapters/{executed.name}", html=f"chapters/{executed.stem}.html")
+            say(f"chapter {n} done in {entry['seconds']:.1f} s")
+            pages.render_chapter(executed, tmp / entry["html"], "../static/mathjax/tex-mml-chtml.js" if mathjax else None)
+
+        profiles, built_by, profile_cutoff = _report_profiles(tmp, to_run, user, cutoff_text, say)
+        if profile_cutoff is None:
+            profile_cutoff = f"{pd.Timestamp(summary['last']).normalize() + pd.Timedelta(days=1):%Y-%m-%d} (the day after the last transaction)"
+        run = {
+            "command": "profiling " + shlex.join(args.argv),
+            "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "data": {"file": data.name, "bytes": data.stat().st_size, "sha256": storage.file_sha256(data),
+                     "columns": parse_columns(args.columns), "summary": summary},
+            "cutoff": cutoff_text,
+            "date_shift_days": int(shift.days),
+            "parameters": user,
+            "chapters": run_chapters,
+            "profiles": {**pages.profile_summary(profiles), "built_by": built_by, "cutoff": profile_cutoff},
+            "versions": pages.versions(),
+            "math_note": ("Math in the chapter pages renders offline (MathJax 3 copied into static/)." if mathjax else
+                          "Math in the chapter pages loads MathJax from a CDN (needs the network); text, tables and figures do not."),
+        }
+        run["seconds"] = round(say.elapsed(), 1)
+        (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
+        (tmp / "index.html").write_text(pages.index_html(run), encoding="utf-8")
+        _replace_dir(tmp, out, args.force)
+        moved = True
+        say(f"report written to {out}/index.html ({sum(e['status'] == 'ran' for e in run_chapters)} chapter(s) ran, "
+            f"{sum(e['status'] != 'ran' for e in run_chapters)} skipped)")
+        return run
+    finally:
+        if not moved and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

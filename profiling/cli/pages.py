@@ -1,0 +1,159 @@
+"""The report's HTML: each executed chapter as a standalone page, and the ``index.html`` summary.
+
+:func:`render_chapter` turns an executed notebook into one HTML file with nbconvert (CSS and
+figures inlined; math from the MathJax copied next to the report when the course checkout vendors
+it, :func:`mathjax_source`, else from a CDN). :func:`index_html` writes the summary page from the
+run's record (``run.json``): the data, each chapter with its parameters or why it was skipped,
+the profile table's personas and segments, and the versions.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from profiling import __version__, storage
+
+__all__ = ["index_html", "mathjax_source", "profile_summary", "render_chapter", "versions"]
+
+#: nbconvert's lab template without the CDN scripts, with MathJax from a local URL.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+<script>
+window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']],
+                        processEscapes: true, processEnvironments: true}};
+</script>
+<script src="{{ resources.mathjax_url }}"></script>
+{%- endblock html_head_js_mathjax -%}
+"""
+
+
+def mathjax_source() -> Path | None:
+    """The MathJax 3 the book vendors (``book/static/mathjax`` of the course checkout), if there is one.
+
+    The checkout is the folder that holds the chapter notebooks (:func:`profiling.storage.notebooks_dir`).
+    """
+    try:
+        folder = storage.notebooks_dir().resolve().parent / "book" / "static" / "mathjax"
+    except FileNotFoundError:  # installed without a checkout: math loads from a CDN
+        return None
+    return folder if (folder / "tex-mml-chtml.js").is_file() else None
+
+
+def render_chapter(executed: Path, target: Path, mathjax_url: str | None) -> None:
+    """Executed notebook -> standalone HTML (CSS and figures inlined; math from ``mathjax_url``)."""
+    import jinja2
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from profiling.report import MIME_TYPE
+
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:  # recorded values are invisible in the book; drop them (no renderer for the MIME type)
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if MIME_TYPE not in o.get("data", {})]
+    if mathjax_url is None:
+        exporter = HTMLExporter(template_name="lab")
+    else:
+        exporter = HTMLExporter(
+            template_name="lab",
+            extra_loaders=[jinja2.DictLoader({"profiling_offline.html.j2": _OFFLINE_TEMPLATE})],
+            template_file="profiling_offline.html.j2",
+            mathjax_url=mathjax_url,
+        )
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": executed.stem}})
+    target.write_text(body, encoding="utf-8")
+
+
+def versions() -> dict[str, str]:
+    """Python's and the main packages' versions, for the report's record."""
+    out = {"python": platform.python_version(), "profiling": __version__}
+    for name in ["pandas", "numpy", "scikit-learn", "duckdb", "pyarrow", "papermill", "nbconvert"]:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def profile_summary(profiles: pd.DataFrame) -> dict[str, Any]:
+    """Rows, columns, the personas (number, name, customers) and the customers per RFM segment."""
+    personas = profiles.groupby(["persona", "persona_name"], observed=True).size().reset_index(name="customers")
+    segments_count = profiles["rfm_segment"].astype("str").value_counts().sort_index()
+    return {
+        "rows": int(len(profiles)),
+        "columns": int(profiles.shape[1]),
+        "personas": [[int(p), str(nm), int(c)] for p, nm, c in personas.itertuples(index=False)],
+        "segments": {str(k): int(v) for k, v in segments_count.items()},
+    }
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
+table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}code{background:#f5f5f5;padding:0 .2em}.skipped{color:#a0522d}.num{text-align:right}
+.note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}
+"""
+
+
+def index_html(run: dict[str, Any]) -> str:
+    """The report's ``index.html`` from the run's record (what ``run.json`` holds)."""
+    e = html.escape
+    d, s = run["data"], run["data"]["summary"]
+    rows = [
+        ("Data file", f"<code>{e(d['file'])}</code> ({d['bytes']:,} bytes, sha256 <code>{e(d['sha256'][:16])}…</code>)"),
+        ("Column mapping", e(", ".join(f"{k} ← {v!r}" for k, v in d["columns"].items()) or "none (canonical names)")),
+        ("Rows", f"{s['rows']:,}"),
+        ("Customers", f"{s['customers']:,} (plus {s['lines_without_customer']:,} lines without a customer id)"),
+        ("Invoices / items", f"{s['invoices']:,} / {s['items']:,}"),
+        ("Period", f"{e(s['first'])} to {e(s['last'])}"),
+        ("Optional columns", e(", ".join(f"{c}: {'yes' if v else 'no'}" for c, v in s["has"].items()))),
+    ]
+    out = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Profiling report: {e(d['file'])}</title><style>{_CSS}</style></head><body>",
+        f"<h1>User profiles report: <code>{e(d['file'])}</code></h1>",
+        f"<p>Created {e(run['created'])} in {run['seconds']:.1f} s by <code>{e(run['command'])}</code>.</p>",
+        "<h2>Data</h2><table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>",
+        "<h2>Chapters</h2><table><tr><th>chapter</th><th>result</th><th class='num'>time (s)</th>"
+        "<th>parameters injected</th></tr>",
+    ]
+    for ch in run["chapters"]:
+        if ch["status"] == "ran":
+            result = f"<a href='{e(ch['html'])}'>HTML</a> · <a href='{e(ch['notebook'])}'>notebook</a>"
+            seconds = f"{ch['seconds']:.1f}"
+        else:
+            result = f"<span class='skipped'>skipped: {e(ch['reason'])}</span>"
+            seconds = "–"
+        params = "<br>".join(f"<code>{e(k)} = {e(repr(v))}</code>" for k, v in ch.get("parameters", {}).items())
+        out.append(f"<tr><td>{e(ch['chapter'])}. {e(ch['title'])}</td><td>{result}</td><td class='num'>{seconds}</td><td>{params}</td></tr>")
+    out.append("</table>")
+    skipped = [ch for ch in run["chapters"] if ch["status"] != "ran"]
+    if skipped:
+        out.append("<p class='note'>" + "<br>".join(
+            f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in skipped) + "</p>")
+    p = run["profiles"]
+    out.append(
+        f"<h2>Profile table</h2><p><a href='profiles.parquet'>profiles.parquet</a>: {p['rows']:,} customers × "
+        f"{p['columns']} columns, built by {e(p['built_by'])}; cutoff {e(str(p['cutoff']))}.</p>"
+    )
+    out.append("<table><tr><th>persona</th><th>name</th><th class='num'>customers</th></tr>" + "".join(
+        f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"]) + "</table>")
+    out.append("<table><tr><th>RFM segment</th><th class='num'>customers</th></tr>" + "".join(
+        f"<tr><td>{e(k)}</td><td class='num'>{v:,}</td></tr>" for k, v in p["segments"].items()) + "</table>")
+    out.append("<h2>Parameters</h2><p>--param: " + (e(", ".join(f"{k}={v!r}" for k, v in run["parameters"].items())) or "none")
+               + "; --cutoff: " + (e(str(run["cutoff"])) if run["cutoff"] else "not given (profile date: the day after the last transaction)")
+               + ". Dates of the shipped data in the chapters' defaults were moved by "
+               f"{run['date_shift_days']:,} days, so that they sit as far before the end of your data as they sat before the end "
+               "of the shipped data (see the parameters injected into each chapter).</p>")
+    out.append("<h2>Versions</h2><p>" + e(", ".join(f"{k} {v}" for k, v in run["versions"].items())) + "</p>")
+    out.append(f"<p>{e(run['math_note'])} Machine-readable: <a href='run.json'>run.json</a>.</p></body></html>")
+    return "\n".join(out)

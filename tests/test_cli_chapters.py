@@ -1,0 +1,127 @@
+"""What ``profiling report`` reads from the chapters (profiling.cli.chapters): parameters, metadata, dates.
+
+Fast: the notebooks are read, not run. Running chapters is tested end to end in tests/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from profiling import datasets
+from profiling.cli import chapters
+from profiling.cli.parsing import CliError
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def notebook(folder: Path, name: str, params: str = "data_path = None", metadata: dict | None = None) -> Path:
+    """A minimal chapter notebook: a title, a parameters cell, optional ``profiling`` metadata."""
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {int(name[:2])}. A stand-in chapter\n\nText."), cell]
+    if metadata is not None:
+        nb.metadata["profiling"] = metadata
+    path = folder / name
+    nbformat.write(nb, path)
+    return path
+
+
+def test_course_chapters_and_default_selection():
+    available = chapters.discover_chapters(NOTEBOOKS)
+    assert list(available) == sorted(available) and "06" in available
+    infos = {n: chapters.chapter_info(p) for n, p in available.items()}
+    default = chapters.select(None, available, infos)
+    assert default == [n for n, info in infos.items() if info["report"] and "data_path" in info["params"]]
+    assert {"03", "04", "06", "08", "09", "10", "11"} <= set(default)
+    assert "01" not in default and not infos["01"]["report"]   # fixed example products of the shipped shop
+    assert "description" in infos["08"]["needs"]                # items are product descriptions
+    assert infos["06"]["title"] == "Tags, segments and the profile card"
+    assert chapters.select("all", available, infos)[0] == "01"
+    assert chapters.select("6, 3,03", available, infos) == ["03", "06"]
+    assert chapters.select("default", available, infos) == default
+
+
+def test_chapter_06_declares_its_needs_and_report_in_metadata():
+    """Chapter 06 carries the metadata the command reads (the fallback table is not needed for it)."""
+    meta = json.loads((NOTEBOOKS / "06_tags_and_segments.ipynb").read_text(encoding="utf-8"))["metadata"]
+    assert meta["profiling"] == {"needs": [], "report": True}
+
+
+def test_metadata_wins_over_the_fallback(tmp_path):
+    # chapter 08 falls back on needing descriptions and being in the report; its metadata says otherwise
+    declared = chapters.chapter_info(notebook(tmp_path, "08_x.ipynb", metadata={"needs": ["country"], "report": False}))
+    assert declared["needs"] == ("country",) and declared["report"] is False
+    fallback = chapters.chapter_info(notebook(tmp_path, "08_y.ipynb"))
+    assert fallback["needs"] == ("description",) and fallback["report"] is True
+    partial = chapters.chapter_info(notebook(tmp_path, "01_z.ipynb", metadata={"report": True}))
+    assert partial["needs"] == ("description",) and partial["report"] is True
+
+
+@pytest.mark.parametrize(("metadata", "message"), [
+    ({"needs": "description"}, "must list canonical columns"),
+    ({"needs": ["descripton"]}, "must list canonical columns"),
+    ({"report": "yes"}, "must be true or false"),
+    (["needs"], "must be a mapping"),
+])
+def test_bad_metadata_is_refused(tmp_path, metadata, message):
+    path = notebook(tmp_path, "05_bad.ipynb", metadata=metadata)
+    with pytest.raises(ValueError, match=message):
+        chapters.chapter_info(path)
+
+
+def test_select_errors(tmp_path):
+    available = {"03": notebook(tmp_path, "03_a.ipynb"), "04": notebook(tmp_path, "04_b.ipynb", params="k = 3")}
+    infos = {n: chapters.chapter_info(p) for n, p in available.items()}
+    with pytest.raises(CliError, match="no chapter '99'"):
+        chapters.select("99", available, infos)
+    with pytest.raises(CliError, match="has no data_path parameter"):
+        chapters.select("4", available, infos)
+    infos["03"]["unreadable"] = "JSONDecodeError: ..."
+    with pytest.raises(CliError, match="cannot be read"):
+        chapters.select("3", available, infos)
+
+
+def test_declared_reads_the_parameters_cell():
+    source = ('data_path = None  # a comment with = and ; in it\nk: int = 4\n'
+              'k_candidates = [2, 3]  # list\nx, y = 1, 2\nif True:\n    z = 3\n')
+    assert chapters.declared(source) == {"data_path": "None", "k": "4", "k_candidates": "[2, 3]"}
+
+
+def test_shipped_period_constants():
+    tx = datasets.load_online_retail()
+    assert tx["timestamp"].min().normalize() == chapters.SHIPPED_FIRST
+    assert tx["timestamp"].max().normalize() + pd.Timedelta(days=1) == chapters.SHIPPED_END
+    assert chapters.date_shift(tx) == pd.Timedelta(0)
+
+
+def test_chapter_dates_follow_the_data():
+    info = {"params": {"data_path": "None", "cutoff": '"2010-09-01"', "fit_cutoff": '"2010-03-01"',
+                       "panel_start": "'2010-01-01'", "profile_cutoff": '"2010-12-01"', "k": "4",
+                       "label": '"2010-09-01 is a date"', "other": '"2019-01-01"'}}
+    first = pd.Timestamp("2022-01-01")
+    shift = pd.Timestamp("2023-01-01") - chapters.SHIPPED_END
+    params, reason = chapters.chapter_params(info, {}, None, shift, first)
+    assert params == {"data_path": "../transactions.parquet", "cutoff": "2022-09-23", "fit_cutoff": "2022-03-23",
+                      "panel_start": "2022-01-23", "profile_cutoff": "2022-12-23"}
+    assert reason is None
+    # --cutoff sets the profile dates, --param wins over everything
+    params, _ = chapters.chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
+    assert params["cutoff"] == params["profile_cutoff"] == "2022-10-01" and params["fit_cutoff"] == "2022-05-01"
+    # data too short for the chapter's dates: it is skipped with the reason
+    params, reason = chapters.chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
+    assert "fit_cutoff 2010-03-01 -> 2022-03-23" in reason and "panel_start" in reason and "--param" in reason
+
+
+def test_chapter_06_gets_the_report_paths_and_profiles_all_the_data():
+    info = chapters.chapter_info(NOTEBOOKS / "06_tags_and_segments.ipynb")
+    shift = pd.Timedelta(days=400)
+    params, reason = chapters.chapter_params(info, {"k": 4}, None, shift, pd.Timestamp("2010-06-01"))
+    assert reason is None
+    assert params == {"data_path": "../transactions.parquet", "output_path": "../profiles.parquet", "cutoff": None, "k": 4}

@@ -1,0 +1,151 @@
+"""The ``profiling`` command's arguments and column guessing (profiling.cli.parsing, profiling.cli.columns).
+
+Fast: no data is profiled and no chapter runs. The end-to-end runs are in tests/test_cli.py.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from profiling import cli, datasets
+from profiling.cli import main, parse_columns, parse_param, suggest_columns
+from profiling.cli.parsing import EXIT_CHAPTER, EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, CliError, build_parser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
+#: How another shop names its columns (canonical -> theirs), as in tests/test_cli.py.
+THEIR_NAMES = {
+    "invoice_id": "Order No",
+    "customer_id": "Client",
+    "item_id": "SKU",
+    "description": "Product Name",
+    "quantity": "Qty",
+    "unit_price": "Unit Cost",
+    "timestamp": "Paid At",
+    "country": "Market",
+}
+
+
+def test_entry_point_and_package_exports():
+    """pyproject's [project.scripts] and python -m profiling both call profiling.cli:main."""
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"profiling": "profiling.cli:main"}
+    assert cli.main is main and callable(main)
+    assert "from profiling.cli import main" in (ROOT / "profiling" / "__main__.py").read_text(encoding="utf-8")
+    assert (EXIT_DATA, EXIT_USAGE, EXIT_CHAPTER, EXIT_INTERRUPTED) == (1, 2, 3, 130)
+    assert CliError("x").code == EXIT_USAGE and CliError("x", EXIT_DATA).code == 1
+
+
+def test_parse_columns_flags_and_files(tmp_path):
+    assert parse_columns(['customer_id="Customer ID",timestamp=InvoiceDate']) == {
+        "customer_id": "Customer ID", "timestamp": "InvoiceDate"}
+    assert parse_columns(["customer_id='Kunde, Nr.' , quantity = Menge"]) == {"customer_id": "Kunde, Nr.", "quantity": "Menge"}
+    assert parse_columns(["customer_id=A", "customer_id=B,item_id=C"]) == {"customer_id": "B", "item_id": "C"}
+    assert parse_columns(None) == {}
+    (tmp_path / "map.yml").write_text("# a comment\ncustomer_id: Customer ID\nquantity: 7\n", encoding="utf-8")
+    assert parse_columns([str(tmp_path / "map.yml")]) == {"customer_id": "Customer ID", "quantity": "7"}
+    (tmp_path / "map.json").write_text(json.dumps({"columns": {"item_id": "SKU"}}), encoding="utf-8")
+    assert parse_columns(str(tmp_path / "map.json")) == {"item_id": "SKU"}
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("customer_id", "cannot read"),
+    ("customer_id=", "empty column name"),
+    ("missing.yml", "not found"),
+])
+def test_parse_columns_errors(tmp_path, monkeypatch, value, message):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(CliError, match=message):
+        parse_columns([value])
+
+
+def test_parse_columns_bad_files(tmp_path):
+    (tmp_path / "list.yml").write_text("- a\n- b\n", encoding="utf-8")
+    (tmp_path / "bad.yml").write_text("a: [\n", encoding="utf-8")
+    (tmp_path / "nested.yml").write_text("customer_id: [a, b]\n", encoding="utf-8")
+    with pytest.raises(CliError, match="must hold a mapping"):
+        parse_columns([str(tmp_path / "list.yml")])
+    with pytest.raises(CliError, match="not valid YAML"):
+        parse_columns([str(tmp_path / "bad.yml")])
+    with pytest.raises(CliError, match="each entry must be"):
+        parse_columns([str(tmp_path / "nested.yml")])
+
+
+def test_parse_param():
+    assert parse_param("sample_customers=500") == ("sample_customers", 500)
+    assert parse_param("k_candidates=[2, 3]") == ("k_candidates", [2, 3])
+    assert parse_param("cutoff=2011-06-01") == ("cutoff", "2011-06-01")  # a date stays text
+    assert parse_param("k=None") == ("k", None)
+    assert parse_param("measure_cost=false") == ("measure_cost", False)
+    assert parse_param("embedder=tfidf") == ("embedder", "tfidf")
+    with pytest.raises(CliError, match="name=value"):
+        parse_param("sample_customers")
+    with pytest.raises(CliError, match="mappings are not supported"):
+        parse_param("k={a: 1}")
+
+
+def test_parser_defaults_leave_the_pipeline_defaults_to_the_pipeline():
+    """--k and --random-state default to None: profiles.profile_table applies chapter 06's values."""
+    args = build_parser().parse_args(["profiles", "--data", "x.csv", "--out", "p.parquet"])
+    assert args.k is None and args.random_state is None
+    args = build_parser().parse_args(["report", "--data", "x.csv", "--out", "r", "--param", "k=3", "--param", "x=1"])
+    assert args.param == ["k=3", "x=1"] and args.chapters is None
+
+
+def test_suggest_columns_on_known_exports():
+    header = pd.read_parquet(SHIPPED).columns.tolist()
+    assert suggest_columns(header) == datasets.ONLINE_RETAIL_COLUMNS
+    assert suggest_columns(list(THEIR_NAMES.values())) == THEIR_NAMES
+    other = ["user", "order_id", "product_id", "title", "units", "price_each", "created_at", "ship_country"]
+    assert suggest_columns(other) == dict(zip(datasets.COLUMNS, other))
+    camel = suggest_columns(["CustomerID", "InvoiceNo", "StockCode", "UnitPrice", "InvoiceDate", "Quantity"])
+    assert camel == {"customer_id": "CustomerID", "invoice_id": "InvoiceNo", "item_id": "StockCode",
+                     "quantity": "Quantity", "unit_price": "UnitPrice", "timestamp": "InvoiceDate"}
+    # each column used once, nothing forced: unrelated names stay unmapped
+    assert suggest_columns(["foo", "bar", "Customer ID (hashed)"]) == {"customer_id": "Customer ID (hashed)"}
+
+
+def test_columns_command_prints_usable_yaml(tmp_path, capsys):
+    tx = datasets.make_transactions(20, n_items=10, random_state=0)
+    path = tmp_path / "orders.csv"
+    tx.rename(columns=THEIR_NAMES).to_csv(path, index=False)
+    assert main(["columns", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "'Paid At'" in out and "timestamp" in out
+    assert yaml.safe_load(out) == THEIR_NAMES  # the notes are comments: the output is the mapping
+    (tmp_path / "columns.yml").write_text(out, encoding="utf-8")
+    assert parse_columns([str(tmp_path / "columns.yml")]) == THEIR_NAMES
+
+
+def test_columns_command_reports_missing_required(tmp_path, capsys):
+    path = tmp_path / "sales.csv"
+    path.write_text("who,when,Total\na,2021-01-01,3.5\n", encoding="utf-8")
+    assert main(["columns", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "REQUIRED but not found: invoice_id" in out
+    assert "'Total' looks like a line total" in out
+
+
+def test_columns_command_bad_file(tmp_path, capsys):
+    assert main(["columns", str(tmp_path / "nope.csv")]) == 1
+    assert "nope.csv: file not found" in capsys.readouterr().err
+    (tmp_path / "table.json").write_text("{}", encoding="utf-8")
+    assert main(["columns", str(tmp_path / "table.json")]) == 1
+    assert "unsupported file type '.json'" in capsys.readouterr().err
+
+
+def test_help_and_version(capsys):
+    result = subprocess.run([sys.executable, "-m", "profiling", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "profiles" in result.stdout and "Exit codes" in result.stdout
+    assert main(["--version"]) == 0
+    assert main(["report"]) == 2  # --data and --out are required
+    assert "the following arguments are required: --data, --out" in capsys.readouterr().err
