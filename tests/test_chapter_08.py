@@ -33,7 +33,7 @@ def expected_splits() -> tuple[recommend.Split, recommend.Split, int]:
     and the size of the random-split pitfall's like-for-like truth: the new (customer, item) pairs of the test
     period among the pairs that a seeded random fifth of all pairs up to the end of the test period hides."""
     raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
-    clean_tx, _ = cleaning.clean(raw)
+    clean_tx, _ = cleaning.clean(raw, cleaning.default_rules(keep_returns=False))   # chapter 8 learns from purchases only
     interactions = recommend.purchases(clean_tx)
     test_cut = pd.Timestamp(CUTOFF)
     validation = recommend.time_split(interactions, test_cut - pd.Timedelta(days=HORIZON), HORIZON)
