@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from profiling import stats, uplift
 from profiling.report import read_records
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -75,3 +77,48 @@ def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, 
     # Part 1: a dearer contact makes the plan contact fewer segments and earn less for every budget
     assert set(rec["plan_profitable_segments"]) <= set(stored["plan_profitable_segments"])
     assert all(new <= old for new, old in zip(rec["budget_profits"], stored["budget_profits"]))
+
+
+def _cells(kind: str) -> list[str]:
+    nb = json.loads((NOTEBOOKS / NAME).read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def _shown_markdown() -> str:
+    nb = json.loads((NOTEBOOKS / NAME).read_text(encoding="utf-8"))
+    return "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb["cells"] for o in c.get("outputs", []))
+
+
+def test_chapter_opens_in_one_line_and_calls_the_package_homes() -> None:
+    code = "\n".join(_cells("code"))
+    assert "chapter.setup(threads=1" in code and "clean_tx = chapter.load(data_path, keep_returns=True)" in code
+    for gone in ["threadpool_limits", "warnings.filterwarnings", "pd.set_option", "plots.use_style()",
+                 "cleaning.clean(", "segments.build_profiles"]:
+        assert gone not in code, gone
+    assert "profiles.build_profiles(" in code
+    # the experiment, uplift models, metrics and policies come from profiling.uplift, not marketing
+    for name in uplift.__all__:
+        assert f"marketing.{name}" not in code, name
+    # intervals are read by stats.verdict, not by hand-written comparisons with 0
+    assert code.count("stats.verdict(") >= 4
+    for by_hand in ['ci_low"] > 0', 'ci_high"] < 0', '<= 0 <=']:
+        assert by_hand not in code, by_hand
+
+
+def test_the_prose_reads_the_recorded_intervals_as_stats_does(stored: dict) -> None:
+    shown = _shown_markdown()
+    sentences = {
+        "policy_minus_everyone": ("the uplift policy", "e-mailing everyone"),
+        "personalized_minus_best_single": ("personalization", "the best single version"),
+    }
+    for key, (a, b) in sentences.items():
+        _, low, high = stored[key]
+        reading = stats.verdict(low, high)
+        expected = {"a real gain": f"so {a} earns more than {b}", "a real loss": f"so {b} earns more than {a}",
+                    "not distinguishable": f"this experiment cannot tell {a} and {b} apart"}[reading]
+        assert expected in shown, key
+    _, low, high = stored["profit_at_k_difference"]
+    if stats.verdict(low, high) == "not distinguishable":
+        assert "the two rankings **cannot be told apart in money**" in shown
+    else:
+        assert "The interval excludes 0" in shown
