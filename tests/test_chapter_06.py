@@ -1,25 +1,29 @@
-"""Chapter 6 (tags, segments, profile card) run by papermill with non-default parameters."""
+"""Chapter 6 (tags, segments, profile card): its parameters, and a papermill run with non-default ones."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import pandas as pd
 
-from profiling import cleaning, datasets
+from profiling import datasets, profiles
+from profiling.cli import chapters
 
+CHAPTER = Path(__file__).resolve().parent.parent / "notebooks" / "06_tags_and_segments.ipynb"
 N = 400
 SEED = 7
 CUTOFF = "2010-12-01"
 
 
-def expected_profiles() -> int:
-    """Customers of the same seeded sample with a purchase before the cutoff, after the chapter's cleaning."""
-    raw = datasets.sample_customers(datasets.load_online_retail(), N, random_state=SEED)
-    rules = [r for r in cleaning.default_rules() if r.name not in ("cancellations", "returns")]
-    clean_tx, _ = cleaning.clean(raw, rules)
-    buys = clean_tx[(clean_tx["quantity"] > 0) & (clean_tx["timestamp"] < pd.Timestamp(CUTOFF))]
-    return int(buys["customer_id"].nunique())
+def test_parameters_cell_holds_the_pipeline_defaults() -> None:
+    """profiles.PIPELINE_DEFAULTS (what `profiling profiles` uses) are the defaults of the chapter's
+    parameters cell: the command and the chapter build the same table."""
+    declared = {name: ast.literal_eval(text) for name, text in chapters.chapter_info(CHAPTER)["params"].items()}
+    for name, default in profiles.PIPELINE_DEFAULTS.items():
+        expected = list(default) if isinstance(default, tuple) else default
+        assert declared[name] == expected, (name, declared[name], default)
+    assert declared["data_path"] is None and declared["output_path"] == "profiles.parquet"
 
 
 def test_chapter_06_with_sample_and_fixed_k(run_chapter, tmp_path: Path) -> None:
@@ -32,8 +36,10 @@ def test_chapter_06_with_sample_and_fixed_k(run_chapter, tmp_path: Path) -> None
         k=3,
         output_path=str(out),
     )
+    # the chapter's table is the profile pipeline's, on the same data and parameters
+    expected = profiles.profile_table(datasets.load_online_retail(), CUTOFF, k=3, sample_customers=N, random_state=SEED)
     n = rec["n_profiles"]
-    assert n == expected_profiles()
+    assert n == len(expected)
     assert 0 < n <= N
     assert rec["n_customers"] == n
     assert rec["cutoff"] == CUTOFF
@@ -48,13 +54,15 @@ def test_chapter_06_with_sample_and_fixed_k(run_chapter, tmp_path: Path) -> None
     assert abs(rec["segment_customer_share_sum"] - 1) < 1e-9
     # the Parquet file: one row per customer
     assert out.is_file()
-    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]  # no leftover temp file
+    assert not [p for p in out.parent.iterdir() if p.name != out.name]  # no leftover temporary file
     table = pd.read_parquet(out)
     assert len(table) == n == rec["parquet_rows"]
     assert table.index.is_unique and table.index.name == "customer_id"
     assert table["persona"].nunique() == 3
+    # (floats to 1e-5: features are rounded to 6 decimals, and DuckDB's parallel sums may flip the last one)
+    pd.testing.assert_frame_equal(table, expected, check_exact=False, rtol=1e-9, atol=1e-5)
     # the counts recorded step by step (tag_customers, rfm_segment, fit_personas) are the table's, which
-    # build_profiles computed in one call
+    # the pipeline computed in one call
     def nonzero(counts):
         return {str(k): int(v) for k, v in dict(counts).items() if v > 0}
 
