@@ -293,7 +293,7 @@ def bootstrap_uplift_at_k(
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> score = rng.random(2000)
-    >>> t = rng.integers(0, 2, 2000)
+    >>> t = (rng.random(2000) < 0.5).astype(int)            # random assignment
     >>> y = (rng.random(2000) < 0.1 + 0.3 * t * (score > 0.7)).astype(int)  # the top 30 % is persuaded
     >>> b = bootstrap_uplift_at_k(y, score, t, k=0.3, n_boot=200, random_state=0)
     >>> bool(b["ci_low"] < 0.3 < b["ci_high"]), int(b["n_boot"])

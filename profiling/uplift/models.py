@@ -22,7 +22,7 @@ Example
 >>> from sklearn.base import clone
 >>> rng = np.random.default_rng(0)
 >>> X = rng.normal(size=(2000, 2))
->>> t = rng.integers(0, 2, 2000)
+>>> t = (rng.random(2000) < 0.5).astype(int)              # random assignment
 >>> y = (rng.random(2000) < 0.2 + 0.3 * t * (X[:, 0] > 0)).astype(int)   # only x0 > 0 is persuaded
 >>> model = TwoModels(random_state=0).fit(X, y, t)
 >>> u = model.predict(X)

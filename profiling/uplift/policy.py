@@ -115,8 +115,8 @@ def bootstrap_profit_difference(
     -------
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
-    >>> t, x = rng.integers(0, 2, 400), rng.random(400)
-    >>> spend = 10.0 * (rng.random(400) < 0.1 + 0.4 * x * t)       # the effect grows with x
+    >>> t, x = (rng.random(1000) < 0.5).astype(int), rng.random(1000)
+    >>> spend = 10.0 * (rng.random(1000) < 0.1 + 0.5 * x * t)      # the effect grows with x
     >>> d = bootstrap_profit_difference(spend, x, -x, t, k=0.25, margin=0.5, cost=0.2, n_boot=200)
     >>> bool(d["ci_low"] > 0), bool(d["difference"] == d["profit"] - d["profit_other"])
     (True, True)
