@@ -68,7 +68,7 @@ def ranking_metrics(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int =
     - ``precision`` = hits / k (k fixed, also when fewer items were recommended);
     - ``recall`` = hits / |T|;
     - ``ndcg`` = DCG / IDCG with DCG = sum of 1 / log2(rank + 1) over hits and IDCG the same for
-      min(|T|, k) hits at the top (as :func:`profiling.interests.ranking_metrics`);
+      min(|T|, k) hits at the top (chapter 5's :func:`profiling.interests.next_purchase_metrics` uses it);
     - ``map`` = average precision @k = (1 / min(|T|, k)) * sum over hits of precision@rank;
     - ``hit`` = 1 if hits > 0.
 
