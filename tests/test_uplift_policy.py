@@ -56,6 +56,10 @@ def test_choose_treatment() -> None:
     assert (uplift.choose_treatment(u, 1.0, 100.0, control="none") == "none").all()
     with pytest.raises(ValueError, match="both a treatment"):
         uplift.choose_treatment(u, 1.0, 0.1, control="Mens")
+    with pytest.raises(TypeError, match="choose_treatment: uplifts must be a pandas DataFrame"):
+        uplift.choose_treatment(u.to_numpy(), 1.0, 0.1)
+    with pytest.raises(ValueError, match="choose_treatment: uplifts has no column"):
+        uplift.choose_treatment(u[[]], 1.0, 0.1)
     with pytest.raises(ValueError, match=r"choose_treatment: cost has no entry for treatment\(s\) \['Womens'\]"):
         uplift.choose_treatment(u, 1.0, {"Mens": 0.1}, control="none")
 

@@ -30,6 +30,7 @@ import pandas as pd
 from profiling import stats
 from profiling.uplift._checks import check_metric_inputs, check_money, top_n
 from profiling.uplift.metrics import _ranks, uplift_curve
+from profiling.validation import check_frame
 
 __all__ = [
     "bootstrap_profit_difference",
@@ -208,8 +209,9 @@ def choose_treatment(uplifts: pd.DataFrame, margin: float, cost: float | Mapping
     >>> choose_treatment(pd.DataFrame({"A": [1.0, 0.1], "B": [0.5, 0.2]}), 1.0, 0.15).tolist()
     ['A', 'B']
     """
-    if not isinstance(uplifts, pd.DataFrame) or uplifts.shape[1] == 0:
-        raise ValueError("choose_treatment: uplifts must be a DataFrame with one column per treatment")
+    check_frame(uplifts, [], "choose_treatment", what="uplifts", fix="Pass one column of predicted uplifts per treatment.")
+    if uplifts.shape[1] == 0:
+        raise ValueError("choose_treatment: uplifts has no column; pass one column of predicted uplifts per treatment")
     if control in uplifts.columns:
         raise ValueError(f"choose_treatment: {control!r} is both a treatment column and the control label")
     if isinstance(cost, Mapping):
