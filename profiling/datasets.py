@@ -549,7 +549,14 @@ def load_transactions(
 
     Example
     -------
-    >>> tx = load_transactions("my_orders.csv", columns={"customer_id": "user", "timestamp": "paid_at"})  # doctest: +SKIP
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "my_orders.csv"
+    ...     _ = path.write_text("user,invoice_id,item_id,quantity,unit_price,paid_at\\n"
+    ...                         "13085,489434,85048,12,6.95,2009-12-01 07:45\\n")
+    ...     tx = load_transactions(path, columns={"customer_id": "user", "timestamp": "paid_at"})
+    >>> tx.columns.tolist() == COLUMNS, tx.loc[0, "customer_id"], tx.loc[0, "timestamp"]
+    (True, '13085', Timestamp('2009-12-01 07:45:00'))
     """
     path = Path(path)
     columns = dict(columns or {})

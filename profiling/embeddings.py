@@ -551,7 +551,12 @@ def cached(
 
     Example
     -------
-    >>> vectors, status = cached(lambda t: np.ones((len(t), 2), "float32"), ["a"], "ones", cache_dir="/tmp/c")  # doctest: +SKIP
+    >>> import tempfile
+    >>> ones = lambda texts: np.ones((len(texts), 2), "float32")
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     statuses = [cached(ones, ["a"], "ones", cache_dir=tmp)[1] for _ in range(2)]
+    >>> statuses
+    ['miss', 'hit']
     """
     items = normalize_texts(texts)
     key = cache_key(model, items, settings)
@@ -591,7 +596,12 @@ class SentenceEmbedder(BaseEstimator):
 
     Example
     -------
-    >>> vectors = SentenceEmbedder().embed(["christmas bauble"])   # doctest: +SKIP
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     embedder = SentenceEmbedder(cache_dir=tmp)
+    ...     vectors = embedder.embed(["christmas bauble"])
+    >>> vectors.shape, embedder.last_cache_status_
+    ((1, 384), 'miss')
     """
 
     name = "minilm"

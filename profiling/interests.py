@@ -15,8 +15,14 @@ All outputs are tidy DataFrames with documented columns, deterministic for a giv
 
 Example
 -------
->>> cats = semantic_categories(item_vectors, texts, random_state=0)          # doctest: +SKIP
->>> users = user_interest_vectors(clean_tx, cats.items["text"], item_vectors, "2010-09-01")  # doctest: +SKIP
+>>> from profiling import datasets, embeddings
+>>> tx = datasets.make_transactions(50, n_items=60, random_state=0)
+>>> texts = sorted(tx["description"].unique())
+>>> item_vectors = embeddings.TfidfEmbedder(n_components=16).fit(texts).embed(texts)
+>>> cats = semantic_categories(item_vectors, texts, k=5, random_state=0)
+>>> users = user_interest_vectors(tx, cats.items["text"], item_vectors, "2010-09-01")
+>>> cats.table["n_items"].tolist(), users.shape
+([21, 12, 11, 10, 6], (34, 16))
 """
 
 from __future__ import annotations
@@ -183,8 +189,13 @@ def semantic_categories(
 
     Example
     -------
-    >>> cats = semantic_categories(vectors, texts, ks=[4, 6, 8])   # doctest: +SKIP
-    >>> cats.table[["name", "n_items"]]                              # doctest: +SKIP
+    >>> texts = ["red heart", "pink heart", "garden hose", "garden fork"]
+    >>> vectors = np.array([[1.0, 0.1], [0.9, 0.2], [0.1, 1.0], [0.2, 0.9]])
+    >>> cats = semantic_categories(vectors, texts, ks=[2, 3])
+    >>> cats.table[["name", "n_items"]]
+                       name  n_items
+    0    heart / pink / red        2
+    1  garden / fork / hose        2
     """
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
@@ -297,7 +308,14 @@ def purchase_weights(
 
     Example
     -------
-    >>> purchase_weights(tx, ["A", "B"], "2010-01-01", half_life_days=30)   # doctest: +SKIP
+    >>> tx = pd.DataFrame({"customer_id": ["1", "1", "2", "2"], "description": ["A", "B", "A", "B"],
+    ...                    "quantity": [1, 1, 2, 5], "unit_price": [3.0, 3.0, 1.0, 1.0],
+    ...                    "timestamp": pd.to_datetime(["2009-12-02", "2009-11-02", "2009-12-02", "2010-01-01"])})
+    >>> purchase_weights(tx, ["A", "B"], "2010-01-01", half_life_days=30)  # 30 and 60 days old: x 0.5, x 0.25
+      customer_id  item  weight
+    0           1     0    1.50
+    1           1     1    0.75
+    2           2     0    1.00
     """
     check_frame(transactions, ["customer_id", "quantity", "unit_price", "timestamp", item_col], "purchase_weights",
                 what="transactions", fix="Pass canonical transactions (profiling.chapter.load).")
@@ -358,8 +376,14 @@ def user_interest_vectors(
 
     Example
     -------
-    >>> users = user_interest_vectors(clean_tx, texts, vectors, "2010-09-01")   # doctest: +SKIP
-    >>> users.to_numpy() @ vectors.T                                            # doctest: +SKIP
+    >>> tx = pd.DataFrame({"customer_id": ["1", "1", "2", "2"], "description": ["A", "B", "A", "B"],
+    ...                    "quantity": [1, 1, 2, 5], "unit_price": [3.0, 3.0, 1.0, 1.0],
+    ...                    "timestamp": pd.to_datetime(["2009-12-02", "2009-11-02", "2009-12-02", "2010-01-01"])})
+    >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0]])  # items A and B
+    >>> users = user_interest_vectors(tx, ["A", "B"], vectors, "2010-01-01")
+    >>> (users.to_numpy() @ vectors.T).round(2)  # cosine of each customer to each item
+    array([[0.71, 0.71],
+           [1.  , 0.  ]])
     """
     vectors = np.asarray(item_vectors, dtype=np.float64)
     index = _item_positions(item_index)
@@ -405,7 +429,12 @@ def category_shares(
 
     Example
     -------
-    >>> category_shares(clean_tx, cats.items["text"], cats.items["category"], "2010-09-01", names=cats.names)  # doctest: +SKIP
+    >>> tx = pd.DataFrame({"customer_id": ["1", "1", "2", "2"], "description": ["A", "B", "A", "B"],
+    ...                    "quantity": [1, 1, 2, 5], "unit_price": [3.0, 3.0, 1.0, 1.0],
+    ...                    "timestamp": pd.to_datetime(["2009-12-02", "2009-11-02", "2009-12-02", "2010-01-01"])})
+    >>> shares = category_shares(tx, ["A", "B"], [0, 1], "2010-01-01", names={0: "home", 1: "garden"})
+    >>> shares.round(2).to_dict("index")
+    {'1': {'home': 0.5, 'garden': 0.5}, '2': {'home': 1.0, 'garden': 0.0}}
     """
     index = _item_positions(item_index)
     cats = np.asarray(item_categories, dtype=np.int64)
@@ -456,7 +485,11 @@ def zero_shot_tags(
 
     Example
     -------
-    >>> zero_shot_tags(users, ["party supplies", "garden and outdoors"], embedder, top_n=1)  # doctest: +SKIP
+    >>> from profiling.embeddings import TfidfEmbedder
+    >>> embedder = TfidfEmbedder(n_components=2).fit(["red heart", "pink heart", "garden hose", "garden fork"])
+    >>> users = pd.DataFrame(embedder.embed(["pink heart", "garden hose"]), index=["1", "2"])  # stand-in vectors
+    >>> zero_shot_tags(users, ["heart", "garden"], embedder, top_n=1)[["customer_id", "tag"]].values.tolist()
+    [['1', 'heart'], ['2', 'garden']]
     """
     labels = [str(x) for x in labels]
     if not labels or len(set(labels)) != len(labels):

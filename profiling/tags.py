@@ -34,10 +34,17 @@ another (fitting them on the period you evaluate on is leakage).
 
 Example
 -------
->>> from profiling import tags
->>> tagged = tags.tag_customers(features_table)                       # doctest: +SKIP
->>> tagged[["lifecycle", "value_tier", "tags"]].head()                 # doctest: +SKIP
->>> tags.tag_rules_table(tags.TagRules())                             # doctest: +SKIP
+>>> from profiling import datasets, features, tags
+>>> tx = datasets.make_transactions(50, random_state=0)
+>>> features_table = features.customer_features(tx, cutoff="2010-09-01")
+>>> tagged = tags.tag_customers(features_table)
+>>> tagged[["lifecycle", "value_tier", "tags"]].head(3).reset_index()
+  customer_id lifecycle value_tier                  tags
+0       10001   at_risk        low  at_risk, low spender
+1       10003    active       high  active, high spender
+2       10004   churned        low  churned, low spender
+>>> tags.tag_rules_table(tags.TagRules()).loc[0, ["tag", "chinese", "threshold"]].tolist()
+['churned', '已流失用户', 'churned_days = 180']
 """
 
 from __future__ import annotations
@@ -331,7 +338,13 @@ def tag_customers(
 
     Example
     -------
-    >>> tagged = tag_customers(f, TagRules(churned_days=120))   # doctest: +SKIP
+    >>> f = pd.DataFrame({"recency_days": [10, 150], "tenure_days": [300, 200], "frequency": [12, 2],
+    ...                   "monetary": [900.0, 40.0], "avg_basket_items": [600, 20], "gift_season_share": [0.1, 0.7],
+    ...                   "return_rate": [0.0, 0.0], "cancel_rate": [0.0, 0.0], "weekend_share": [0.0, 0.6]})
+    >>> tag_customers(f, TagRules(churned_days=120))["tags"].tolist()
+    ['loyal, high spender, bulk_buyer', 'churned, low spender, gift_season_buyer, weekend_shopper']
+    >>> tag_customers(f)["lifecycle"].tolist()  # default churned_days=180: not churned yet
+    ['loyal', 'at_risk']
     """
     _check_features(features, [*_LIFECYCLE_INPUTS, "monetary", *_FLAG_INPUTS], "tag_customers")
     if tiers is None:
