@@ -319,3 +319,25 @@ def test_docstring_examples_run_in_the_test_targets() -> None:
     for target in ("\ntest:", "\ntest-fast:"):
         recipe = makefile[makefile.index(target):].split("\n\n")[0]
         assert "$(DOCTEST)" in recipe, f"make {target.strip(':')} must run the docstring examples"
+
+
+def test_package_names_in_the_book_exist() -> None:
+    """Every `module.name` of the package quoted in the book's pages and the chapters' prose exists."""
+    import importlib
+    import re
+
+    modules = {p.stem if p.suffix == ".py" else p.name for p in (ROOT / "profiling").iterdir()
+               if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").exists())}
+    pattern = re.compile(r"`(?:profiling\.)?(" + "|".join(sorted(modules)) + r")\.([A-Za-z_]\w*)")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "book").glob("*.md")}
+    for nb in NOTEBOOKS:
+        texts[nb.name] = "\n".join(_text(c["source"]) for c in _load(nb)["cells"] if c["cell_type"] == "markdown")
+    missing = []
+    for where, text in texts.items():
+        for module, name in pattern.findall(text):
+            if name in {"py", "md", "ipynb", "npy", "json", "csv", "parquet"}:
+                continue
+            mod = importlib.import_module(f"profiling.{module}")
+            if not hasattr(mod, name):
+                missing.append(f"{where}: {module}.{name}")
+    assert not missing, f"names the package no longer has: {sorted(set(missing))}"
