@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from profiling import __version__, storage
+from profiling import __version__
 
 __all__ = ["index_html", "mathjax_source", "profile_summary", "render_chapter", "versions"]
 
@@ -36,14 +36,13 @@ window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMat
 
 
 def mathjax_source() -> Path | None:
-    """The MathJax 3 the book vendors (``book/static/mathjax`` of the course checkout), if there is one.
+    """The MathJax 3 the book vendors (``book/static/mathjax``), if the package runs from a course checkout.
 
-    The checkout is the folder that holds the chapter notebooks (:func:`profiling.storage.notebooks_dir`).
+    An optional asset, not data: without it the chapter pages load MathJax from a CDN. It is looked
+    for next to the package itself (as before the command became a package), so that
+    ``--notebooks`` or ``$PROFILING_NOTEBOOKS`` pointing elsewhere does not change the pages.
     """
-    try:
-        folder = storage.notebooks_dir().resolve().parent / "book" / "static" / "mathjax"
-    except FileNotFoundError:  # installed without a checkout: math loads from a CDN
-        return None
+    folder = Path(__file__).resolve().parents[2] / "book" / "static" / "mathjax"
     return folder if (folder / "tex-mml-chtml.js").is_file() else None
 
 

@@ -1,0 +1,70 @@
+"""The report's HTML (profiling.cli.pages): the summary page, the profile summary, MathJax.
+
+Fast: a made-up run record, no chapter runs. The pages of a real report are checked in tests/test_cli.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from profiling.cli import pages
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_record() -> dict:
+    return {
+        "command": "profiling report --data <shop>.csv --out report",
+        "created": "2026-01-01 00:00 UTC",
+        "seconds": 12.34,
+        "data": {"file": "<shop>.csv", "bytes": 12345, "sha256": "ab" * 32, "columns": {"customer_id": "Client"},
+                 "summary": {"rows": 1234, "customers": 56, "lines_without_customer": 7, "invoices": 89, "items": 10,
+                             "first": "2021-03-01 10:00:00", "last": "2022-08-31 18:00:00",
+                             "has": {"description": False, "country": True}}},
+        "cutoff": None,
+        "date_shift_days": 4000,
+        "parameters": {"horizon_days": 60},
+        "chapters": [
+            {"chapter": "03", "title": "Collect, clean & fuse", "status": "ran", "seconds": 4.5,
+             "html": "chapters/03_clean_and_fuse.html", "notebook": "chapters/03_clean_and_fuse.ipynb",
+             "parameters": {"data_path": "../transactions.parquet"}},
+            {"chapter": "05", "title": "Interests", "status": "skipped", "reason": "needs the column(s) ['description']"},
+        ],
+        "profiles": {"rows": 50, "columns": 39, "personas": [[0, "recent frequent", 30], [1, "lapsed one-off", 20]],
+                     "segments": {"champions": 10, "lost": 40}, "built_by": "chapter 06", "cutoff": "2022-09-01"},
+        "versions": {"python": "3.11", "pandas": "3.1"},
+        "math_note": "Math renders offline.",
+    }
+
+
+def test_index_html_links_escapes_and_explains() -> None:
+    page = pages.index_html(run_record())
+    assert page.startswith("<!DOCTYPE html>") and page.endswith("</body></html>")
+    assert "&lt;shop&gt;.csv" in page and "<shop>" not in page            # every value is escaped
+    assert "Collect, clean &amp; fuse" in page
+    assert "<a href='chapters/03_clean_and_fuse.html'>HTML</a>" in page
+    assert "Chapter 05 was skipped: needs the column(s) [&#x27;description&#x27;]." in page
+    assert "1,234" in page and "moved by 4,000 days" in page and "horizon_days=60" in page
+    assert "recent frequent" in page and "champions" in page and "built by chapter 06" in page
+    assert "http://" not in page and "https://" not in page
+
+
+def test_profile_summary() -> None:
+    table = pd.DataFrame({"persona": [1, 0, 0], "persona_name": ["b", "a", "a"],
+                          "rfm_segment": pd.Categorical(["lost", "champions", "lost"])})
+    assert pages.profile_summary(table) == {"rows": 3, "columns": 3, "personas": [[0, "a", 2], [1, "b", 1]],
+                                            "segments": {"champions": 1, "lost": 2}}
+
+
+def test_mathjax_is_the_checkouts_whatever_the_notebooks_folder(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PROFILING_NOTEBOOKS", str(tmp_path))
+    found = pages.mathjax_source()
+    vendored = ROOT / "book" / "static" / "mathjax"
+    assert found == (vendored if (vendored / "tex-mml-chtml.js").is_file() else None)
+
+
+def test_versions_name_the_main_packages() -> None:
+    v = pages.versions()
+    assert {"python", "profiling", "pandas", "numpy", "scikit-learn", "papermill", "nbconvert"} <= set(v)
