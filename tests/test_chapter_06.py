@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,18 @@ def test_parameters_cell_holds_the_pipeline_defaults() -> None:
         expected = list(default) if isinstance(default, tuple) else default
         assert declared[name] == expected, (name, declared[name], default)
     assert declared["data_path"] is None and declared["output_path"] == "profiles.parquet"
+
+
+def test_chapter_opens_in_one_line_and_calls_the_profile_pipeline() -> None:
+    nb = json.loads(CHAPTER.read_text(encoding="utf-8"))
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "chapter.setup(threads=1, max_columns=20, max_colwidth=60)" in code
+    assert "clean_tx, cleaning_report = chapter.load(" in code and "with_report=True" in code
+    assert "profiles.profile_table(clean_tx" in code and "profiles.profile_card(" in code
+    assert "storage.atomic_write(" in code
+    for gone in ["threadpool_limits", "warnings.filterwarnings", "pd.set_option", "plots.use_style()",
+                 "cleaning.clean(", "segments.build_profiles", "segments.profile_card", "os.replace", "tempfile"]:
+        assert gone not in code, gone
 
 
 def test_chapter_06_with_sample_and_fixed_k(run_chapter, tmp_path: Path) -> None:
