@@ -54,14 +54,24 @@ def test_chapter_06_declares_its_needs_and_report_in_metadata():
     assert meta["profiling"] == {"needs": [], "report": True}
 
 
-def test_metadata_wins_over_the_fallback(tmp_path):
-    # chapter 08 falls back on needing descriptions and being in the report; its metadata says otherwise
+def test_metadata_declares_needs_and_report(tmp_path):
     declared = chapters.chapter_info(notebook(tmp_path, "08_x.ipynb", metadata={"needs": ["country"], "report": False}))
     assert declared["needs"] == ("country",) and declared["report"] is False
-    fallback = chapters.chapter_info(notebook(tmp_path, "08_y.ipynb"))
-    assert fallback["needs"] == ("description",) and fallback["report"] is True
+    bare = chapters.chapter_info(notebook(tmp_path, "08_y.ipynb"))
+    assert bare["needs"] == () and bare["report"] is False          # nothing declared: needs nothing, not in the report
     partial = chapters.chapter_info(notebook(tmp_path, "01_z.ipynb", metadata={"report": True}))
-    assert partial["needs"] == ("description",) and partial["report"] is True
+    assert partial["needs"] == () and partial["report"] is True
+
+
+def test_every_course_chapter_declares_its_needs_and_report():
+    from profiling.storage import notebooks_dir
+
+    for number, path in chapters.discover_chapters(notebooks_dir()).items():
+        meta = json.loads(path.read_text(encoding="utf-8"))["metadata"].get("profiling", {})
+        assert set(meta) >= {"needs", "report"}, f"{path.name} must declare metadata profiling.needs and .report"
+        info = chapters.chapter_info(path)
+        assert info["needs"] == tuple(meta["needs"]) and info["report"] is meta["report"]
+    assert chapters.chapter_info(notebooks_dir() / "01_large_models.ipynb")["report"] is False
 
 
 @pytest.mark.parametrize(("metadata", "message"), [

@@ -59,19 +59,6 @@ SHIPPED_FIRST, SHIPPED_END = pd.Timestamp("2009-12-01"), pd.Timestamp("2010-12-1
 #: Date parameters that are the profile date, set by ``--cutoff`` when it is given.
 PROFILE_DATE_PARAMS = ("cutoff", "profile_cutoff")
 
-# Until every notebook declares {"profiling": {"needs": [...], "report": ...}} in its metadata, a
-# notebook without the key falls back on these (keyed by chapter number).
-_FALLBACK_NEEDS: dict[str, tuple[str, ...]] = {
-    "01": ("description",),
-    "02": ("description", "country"),
-    "05": ("description",),
-    "08": ("description",),  # an item is a product description (as in chapter 05)
-    "11": ("description",),  # 11.6 compares the recommenders of chapter 08 and the text models of chapter 05
-}
-# Chapter 01 shows fixed example products of the shipped shop: it runs only with --chapters.
-_FALLBACK_REPORT = ("02", "03", "04", "05", "06", "07", "08", "09", "10", "11")
-
-
 def discover_chapters(folder: Path) -> dict[str, Path]:
     """Chapter number ("03") -> notebook ``NN_name.ipynb`` in ``folder``, in order."""
     found = {}
@@ -90,15 +77,14 @@ def read_notebook(path: Path) -> dict[str, Any]:
 
 
 def _metadata(nb: dict[str, Any], path: Path) -> tuple[tuple[str, ...], bool]:
-    """(needs, report) from ``{"profiling": {...}}`` in the notebook's metadata, or the fallback."""
+    """(needs, report) from ``{"profiling": {...}}`` in the notebook's metadata (absent: none, not in the report)."""
     meta = nb.get("metadata", {}).get("profiling", {})
     if not isinstance(meta, dict):
         raise ValueError(f"{path.name}: metadata 'profiling' must be a mapping such as {{\"needs\": [], \"report\": true}}")
-    number = path.name[:2]
-    needs = meta.get("needs", _FALLBACK_NEEDS.get(number, ()))
+    needs = meta.get("needs", ())
     if isinstance(needs, str) or not all(isinstance(c, str) and c in COLUMNS for c in needs):
         raise ValueError(f"{path.name}: metadata profiling.needs must list canonical columns (from {COLUMNS}), got {needs!r}")
-    report = meta.get("report", number in _FALLBACK_REPORT)
+    report = meta.get("report", False)
     if not isinstance(report, bool):
         raise ValueError(f"{path.name}: metadata profiling.report must be true or false, got {report!r}")
     return tuple(needs), report
