@@ -30,6 +30,9 @@ What is here
 * :func:`load_transactions` -- a user's own CSV / Parquet / Excel file, mapped onto the schema with
   ``columns={canonical: theirs}`` and validated; problems raise :class:`DataError` naming the file,
   the column, the problem and the fix.
+* :func:`suggest_columns` -- which of a file's columns is which canonical column, from the names
+  shops use (:data:`SYNONYMS`: English and Chinese, e.g. ``InvoiceNo``, ``用户ID``, ``付款时间``);
+  :func:`sniff_csv` -- a CSV's text encoding (UTF-8, UTF-16, GBK, cp1252) and separator.
 * :func:`sample_customers` -- all lines of ``n`` seeded, randomly chosen customers.
 * :func:`make_transactions` -- synthetic transactions in the schema (seasonal, skewed, with
   returns), fast enough for 10M-line benchmarks.
@@ -37,8 +40,14 @@ What is here
 
 from __future__ import annotations
 
+import codecs
+import csv
+import difflib
+import functools
+import re
+import unicodedata
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +63,7 @@ __all__ = [
     "ONLINE_RETAIL_COLUMNS",
     "OPTIONAL",
     "REQUIRED",
+    "SYNONYMS",
     "SYNTHETIC_COUNTRIES",
     "DataError",
     "line_amount",
@@ -62,6 +72,8 @@ __all__ = [
     "load_transactions",
     "make_transactions",
     "sample_customers",
+    "sniff_csv",
+    "suggest_columns",
 ]
 
 #: Canonical column names, in order.
@@ -268,6 +280,324 @@ def load_hillstrom(path: str | Path | None = None) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------------------------
+# How shops name the columns and write their CSV files
+# --------------------------------------------------------------------------------------------
+
+#: Names under which shops' exports commonly hold each canonical column, English and Chinese.
+#: Matching ignores case, spaces, punctuation and full-width forms: "CustomerID", "customer_id",
+#: "CUSTOMER-ID" and "用户 ID" are matched like "customer id" and "用户id" (see :func:`suggest_columns`).
+SYNONYMS: dict[str, list[str]] = {
+    "customer_id": ["customer id", "customer", "customer no", "customer number", "customer code", "cust id",
+                    "client id", "client", "client no", "client number", "user", "user id", "user name",
+                    "member id", "member", "member no", "buyer id", "buyer", "account id", "account",
+                    "shopper id", "shopper", "contact id", "consumer id",
+                    "用户ID", "用户id", "会员ID", "客户ID", "买家ID", "顾客ID", "用户编号", "会员编号", "客户编号",
+                    "客户编码", "用户名", "会员名", "买家会员名", "买家昵称", "买家账号", "会员账号", "用户", "会员",
+                    "客户", "买家", "顾客"],
+    "invoice_id": ["invoice", "invoice id", "invoice no", "invoice number", "order", "order id", "order no",
+                   "order number", "order ref", "transaction id", "transaction", "receipt id", "receipt",
+                   "basket id", "bill no", "document no",
+                   "订单编号", "订单号", "订单ID", "订单", "主订单编号", "订单流水号", "交易号", "交易单号", "交易编号",
+                   "流水号", "发票号", "单号", "小票号"],
+    "item_id": ["stock code", "stockcode", "item", "item id", "item code", "item no", "sku", "sku id", "product id",
+                "product code", "product", "article", "article id", "article no", "asin", "ean", "upc", "barcode",
+                "商品编码", "商品ID", "商品编号", "商品货号", "商品SKU", "SKU编码", "SKU ID", "货号", "商家编码",
+                "产品编码", "产品ID", "产品编号", "宝贝ID", "款号", "条码", "条形码"],
+    "description": ["description", "item description", "product description", "product name", "item name",
+                    "title", "name", "product title", "item title", "article name", "goods name",
+                    "商品名称", "商品标题", "品名", "商品名", "产品名称", "宝贝标题", "宝贝名称", "标题", "名称",
+                    "商品描述"],
+    "quantity": ["quantity", "qty", "units", "unit count", "pieces", "pcs", "count", "quantity ordered",
+                 "order quantity", "item quantity", "quantity sold", "number of items",
+                 "购买数量", "数量", "件数", "商品数量", "销售数量", "订购数量", "下单数量", "购买件数"],
+    "unit_price": ["price", "unit price", "price per unit", "unit cost", "item price", "sale price", "sales price",
+                   "price each", "selling price",
+                   "单价", "商品单价", "成交价", "成交单价", "销售单价", "价格", "售价", "商品价格", "销售价"],
+    "timestamp": ["timestamp", "invoice date", "date", "datetime", "date time", "time", "order date",
+                  "order time", "order datetime", "purchase date", "purchase time", "transaction date",
+                  "transaction time", "created at", "paid at", "payment date", "payment time", "event time",
+                  "sale date",
+                  "付款时间", "下单时间", "订单时间", "支付时间", "创建时间", "订单创建时间", "订单付款时间", "成交时间",
+                  "交易时间", "购买时间", "下单日期", "订单日期", "交易日期", "日期", "时间"],
+    "country": ["country", "country code", "country name", "nation", "market", "ship country",
+                "shipping country", "billing country", "country region", "destination country",
+                "国家", "国家/地区", "国家地区", "国别", "收货国家"],
+}
+
+# Names of line totals (quantity x price): never taken for a unit price (see _is_line_total).
+_TOTAL_NAMES = {"amount", "total", "revenue", "sales", "value", "line total", "subtotal", "turnover", "gmv"}
+_TOTAL_TOKENS = {"total", "amount", "subtotal", "revenue", "turnover", "gmv", "sum"}
+_TOTAL_CJK = ("金额", "总价", "总额", "总计", "合计", "小计", "实付", "应付", "实收", "货款", "销售额", "营业额")
+_COUNT_WORDS = {"quantity", "qty", "units", "count", "pieces", "pcs", "items", "数量", "件数"}
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _words(name: str) -> str:
+    """A column name as lower-case words: case, punctuation and full-width forms do not count.
+
+    >>> _words("InvoiceDate"), _words("Customer_ID"), _words("ＣＵＳＴＯＭＥＲ－ＩＤ"), _words("用户　ID")
+    ('invoice date', 'customer id', 'customer id', '用户 id')
+    """
+    text = unicodedata.normalize("NFKC", str(name))  # full-width letters, digits, spaces and punctuation
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", " ", text)  # camelCase, SKUCode
+    text = re.sub(r"(?<=[\u2e80-\u9fff\uf900-\ufaff])(?=[0-9A-Za-z])|(?<=[0-9A-Za-z])(?=[\u2e80-\u9fff\uf900-\ufaff])", " ", text)
+    return " ".join(re.sub(r"[\W_]+", " ", text).lower().split())
+
+
+def _is_line_total(name: str) -> bool:
+    """Whether a column name reads as a line total (an amount paid), which is not a unit price.
+
+    >>> [_is_line_total(n) for n in ["实付金额", "Total", "Line Amount", "总价", "Unit Price", "Total Quantity"]]
+    [True, True, True, True, False, False]
+    """
+    words = _words(name)
+    tokens = set(words.split())
+    compact = words.replace(" ", "")
+    if tokens & _COUNT_WORDS or any(w in compact for w in ("数量", "件数")):
+        return False
+    return words in _TOTAL_NAMES or bool(tokens & _TOTAL_TOKENS) or any(w in compact for w in _TOTAL_CJK)
+
+
+def _match_score(canonical: str, column: str) -> float:
+    words = _words(column)
+    compact = words.replace(" ", "")
+    if not compact:
+        return 0.0
+    tokens = set(words.split())
+    best = 0.0
+    for synonym in [canonical.replace("_", " "), *SYNONYMS.get(canonical, [])]:
+        syn_words = _words(synonym)
+        syn_compact = syn_words.replace(" ", "")
+        if compact == syn_compact:
+            return 1.0
+        syn_tokens = syn_words.split()
+        if set(syn_tokens) <= tokens:  # "Customer ID (hashed)", "单价(元)"
+            best = max(best, 0.9 - 0.05 * (len(tokens) - len(syn_tokens)))
+        if len(syn_compact) >= 3 and _CJK.search(syn_compact) and syn_compact in compact:  # "订单付款时间"
+            best = max(best, 0.9 - 0.025 * (len(compact) - len(syn_compact)))
+        best = max(best, difflib.SequenceMatcher(None, compact, syn_compact).ratio() * 0.95)
+    return best
+
+
+def suggest_columns(header: Sequence[str], threshold: float = 0.75) -> dict[str, str]:
+    """A suggested mapping canonical name -> file column, from the column names alone.
+
+    Every (canonical, column) pair is scored: 1.0 when the normalized name equals the canonical
+    name or a known synonym (:data:`SYNONYMS`; "InvoiceDate", "invoice_date" and "INVOICE DATE"
+    are all "invoice date", "用户 ID" is "用户id"), about 0.9 when the column's words contain a
+    synonym ("Customer ID (hashed)", "单价(元)", "订单付款时间"), else the string similarity. Pairs
+    are assigned best first, each column at most once, and only above ``threshold``. A line total
+    ("实付金额", "Total Price") is never suggested as the unit price. Check the result: names can
+    mislead.
+
+    Example
+    -------
+    >>> suggest_columns(["Invoice", "StockCode", "Quantity", "InvoiceDate", "Price", "Customer ID"])["timestamp"]
+    'InvoiceDate'
+    >>> suggest_columns(["订单编号", "用户 ID", "商品名称", "购买数量", "实付金额", "付款时间"])
+    {'customer_id': '用户 ID', 'invoice_id': '订单编号', 'description': '商品名称', 'quantity': '购买数量', 'timestamp': '付款时间'}
+    """
+    scored = []
+    for c in COLUMNS:
+        for position, column in enumerate(header):
+            if c == "unit_price" and _is_line_total(column):
+                continue
+            score = _match_score(c, column)
+            if score >= threshold:
+                scored.append((-score, COLUMNS.index(c), position, c, column))
+    scored.sort()
+    mapping: dict[str, str] = {}
+    used: set[int] = set()
+    for _, _, position, c, column in scored:
+        if c in mapping or position in used:
+            continue
+        mapping[c] = column
+        used.add(position)
+    return {c: mapping[c] for c in COLUMNS if c in mapping}
+
+
+_SEPARATORS = (",", ";", "\t", "|")
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file is valid text in ``encoding`` (read in 1 MB pieces)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _reads_as_chinese(head: bytes, encoding: str) -> bool:
+    """Whether most non-ASCII characters of ``head`` decoded with ``encoding`` are common Chinese
+    characters (GB2312). Western text misread as GBK gives rare characters, or fails to decode."""
+    wide = [ch for ch in head.decode(encoding, errors="ignore") if ord(ch) > 127][:20_000]
+    common = 0
+    for ch in wide:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return bool(wide) and common >= 0.6 * len(wide)
+
+
+def _detect_encoding(path: Path) -> str | None:
+    """The encoding that reads the whole file: ``None`` for UTF-8 (the loaders' default, with or
+    without a byte-order mark), else "utf-16", "gbk", "gb18030", "cp1252" or "latin-1"."""
+    with path.open("rb") as handle:
+        head = handle.read(1 << 20)
+    if head.startswith(_UTF16_BOMS):
+        return "utf-16"
+    if _decodes(path, "utf-8-sig"):
+        return None
+    for chinese in ("gbk", "gb18030"):
+        if _reads_as_chinese(head, chinese) and _decodes(path, chinese):
+            return chinese
+    if _decodes(path, "cp1252"):
+        # cp1252 and latin-1 read bytes 0xa0-0xff alike; cp1252 differs on 0x80-0x9f (quotes, euro sign)
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                if re.search(rb"[\x80-\x9f]", chunk):
+                    return "cp1252"
+        return "latin-1"
+    return "latin-1"
+
+
+def _field_count(line: str, sep: str) -> int:
+    return len(next(csv.reader([line], delimiter=sep), []))
+
+
+def _guess_sep(text: str) -> str:
+    """The separator of ``, ; tab |`` that splits the first line into the most fields while the next
+    lines (up to 50) mostly have as many; "," when none splits it."""
+    lines = [line for line in text.splitlines()[:51] if line.strip()]
+    best, best_n = ",", 1
+    for candidate in _SEPARATORS:
+        if not lines:
+            break
+        counts = [len(r) for r in csv.reader(lines, delimiter=candidate)]
+        n, data = counts[0], counts[1:]
+        if n < 2 or (data and sum(k == n for k in data) < 0.8 * len(data)):
+            continue
+        if n > best_n:
+            best, best_n = candidate, n
+    return best
+
+
+def sniff_csv(path: str | Path, encoding: str | None = None, sep: str | None = None) -> tuple[str | None, str]:
+    """How a CSV file is written: ``(encoding, sep)`` to pass to :func:`load_transactions`.
+
+    The encoding, unless given, is read from the bytes: ``None`` when the file is UTF-8 (with or
+    without a byte-order mark: the loaders' default), ``"utf-16"`` when it starts with a UTF-16
+    byte-order mark (Excel's "Unicode text"), ``"gbk"`` (or ``"gb18030"``) when it decodes as such
+    and its text is mostly common Chinese characters, else ``"cp1252"`` (``"latin-1"`` when the two
+    read the file alike). Other encodings (Big5, Shift-JIS...) are not recognized: pass them.
+    The separator, unless given, is the one of ``, ; tab |`` that splits the header into the most
+    columns while the first data rows have as many; ``","`` when none does.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "orders.csv"
+    ...     _ = path.write_bytes("用户ID;订单编号;数量\\nu1;A1;2\\n".encode("gbk"))
+    ...     sniff_csv(path)
+    ('gbk', ';')
+    """
+    path = Path(path)
+    if encoding is None:
+        encoding = _detect_encoding(path)
+    if sep is None:
+        sep = _guess_sep(_text_head(path, encoding))
+    return encoding, sep
+
+
+def _text_head(path: Path, encoding: str | None, size: int = 1 << 16) -> str:
+    """The first complete lines of a text file (up to ``size`` bytes), decoded."""
+    with path.open("rb") as handle:
+        head = handle.read(size)
+    text = head.decode(encoding or "utf-8-sig", errors="replace")
+    return text.rsplit("\n", 1)[0] if len(head) == size else text  # the last line may be cut
+
+
+_DATE_NUMERIC = re.compile(
+    r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:([ T])(\d{1,2}):(\d{2})(:\d{2})?(\.\d+)?(\s*)([AaPp][Mm])?)?$"
+)
+_DATE_CJK = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日(?:(\s*)(\d{1,2}):(\d{2})(:\d{2})?)?$")
+
+
+def _guess_timestamp_format(values: pd.Series) -> tuple[str | None, str | None]:
+    """``(format, note)`` for timestamps pandas may misread: day/month/year dates (which of day and
+    month comes first, from a value above 12) and Chinese ``2024年3月5日`` dates. ``format`` is
+    ``None`` when inference reads the values (ISO dates) or none fits them all; ``note`` says why a
+    day/month order cannot be told.
+
+    >>> _guess_timestamp_format(pd.Series(["12/1/2010 8:26", "12/13/2010 9:01"]))
+    ('%m/%d/%Y %H:%M', None)
+    >>> _guess_timestamp_format(pd.Series(["2024年3月5日 10:01:02"]))
+    ('%Y年%m月%d日 %H:%M:%S', None)
+    """
+    text = values.dropna().astype("str").str.strip()
+    text = text[text.str.len() > 0]
+    if text.empty:
+        return None, None
+    first = text.iloc[0]
+    cjk = _DATE_CJK.match(first)
+    if cjk:
+        fmt = "%Y年%m月%d日" + (f"{cjk.group(4)}%H:%M" + (":%S" if cjk.group(7) else "") if cjk.group(5) else "")
+    else:
+        parts = text.str.extract(_DATE_NUMERIC)
+        if parts[0].isna().any():
+            return None, None
+        a, b = parts[0].astype(int), parts[2].astype(int)
+        m = _DATE_NUMERIC.match(first)
+        s = m.group(2)
+        year = "%Y" if len(m.group(4)) == 4 else "%y"
+        if a.max() > 12 and b.max() <= 12:
+            date = f"%d{s}%m{s}{year}"
+        elif b.max() > 12 and a.max() <= 12:
+            date = f"%m{s}%d{s}{year}"
+        elif a.max() <= 12 and b.max() <= 12:
+            return None, (
+                f"dates such as {first!r} could be day/month or month/day (no day above 12 in the values read)"
+            )
+        else:
+            return None, None
+        time = ""
+        if m.group(6):
+            hour = "%I" if m.group(11) else "%H"
+            time = f"{m.group(5)}{hour}:%M" + (":%S" if m.group(8) else "") + (".%f" if m.group(9) else "")
+            time += f"{m.group(10)}%p" if m.group(11) else ""
+        fmt = date + time
+    parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    return (fmt, None) if parsed.notna().all() else (None, None)
+
+
+def _encoding_error(path: Path, encoding: str | None) -> DataError:
+    """The file is not valid text in ``encoding`` (``None``: UTF-8): where, and which encoding reads it."""
+    enc = encoding or "utf-8-sig"
+    name = enc.upper().replace("-SIG", "")
+    guess = _detect_encoding(path)
+    if guess in ("gbk", "gb18030", "utf-16"):
+        what = "Chinese text" if guess != "utf-16" else "UTF-16 text (it starts with a UTF-16 byte-order mark)"
+        fix = f"It reads as {what}: pass encoding='{guess}'."
+    elif guess == "cp1252":
+        fix = ("It reads as Windows cp1252 (Western European Excel exports): pass encoding='cp1252' "
+               "(encoding='gbk' for Chinese ones).")
+    else:
+        fix = ("Pass the file's encoding: encoding='latin-1' (or 'cp1252') for Western European Excel exports, "
+               "encoding='gbk' for Chinese ones.")
+    return _fail(path, f"the text is not valid {name}{_first_undecodable(path, enc)}.", fix)
+
+
+# --------------------------------------------------------------------------------------------
 # A user's own transaction file
 # --------------------------------------------------------------------------------------------
 
@@ -309,6 +639,8 @@ def _sniff_binary(path: Path, head: bytes, encoding: str | None) -> None:
             raise _fail(path, f"this is not a text table: it starts like {what}.", "Export the data as CSV, Parquet or .xlsx.")
     if encoding is not None and encoding.lower().replace("_", "-").startswith(("utf-16", "utf-32")):
         return
+    if head.startswith(_UTF16_BOMS):
+        raise _fail(path, "this is UTF-16 text (it starts with a UTF-16 byte-order mark).", "Pass encoding='utf-16'.")
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13)) + head.count(127)
     if b"\x00" in head or controls > max(2, len(head) // 100):
         raise _fail(
@@ -318,8 +650,17 @@ def _sniff_binary(path: Path, head: bytes, encoding: str | None) -> None:
         )
 
 
+def _by_position(header: list[str], raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` with the header's names as written: pandas renames a repeated name ``X`` to ``X.1``
+    and strips names; the loader looks columns up by the names the user sees."""
+    if len(raw.columns) == len(header):
+        raw = raw.set_axis(header, axis=1)
+    return raw
+
+
 def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int, sep: str) -> tuple[list[str], pd.DataFrame]:
-    """The file's header exactly as written and its rows (CSV: every value as text)."""
+    """The file's header exactly as written and its rows (CSV: every value as text); columns
+    carry the names as written (a repeated name appears twice, see :func:`_check_duplicates`)."""
     if kind == "csv":
         enc = encoding or "utf-8-sig"
         try:
@@ -327,15 +668,9 @@ def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int
             if header_frame.empty:
                 raise pd.errors.EmptyDataError
             header = [str(h) for h in header_frame.iloc[0].tolist()]
-            _check_duplicates(path, header)
             raw = pd.read_csv(path, dtype=str, encoding=enc, sep=sep, skipinitialspace=True)
-        except UnicodeDecodeError as err:
-            raise _fail(
-                path,
-                f"the text is not valid {err.encoding.upper().replace('-SIG', '')}{_first_undecodable(path, enc)}.",
-                "Pass the file's encoding: encoding='latin-1' (or 'cp1252') for Western European Excel exports, "
-                "encoding='gbk' for Chinese ones.",
-            ) from None
+        except UnicodeDecodeError:
+            raise _encoding_error(path, encoding) from None
         except pd.errors.EmptyDataError:
             raise _fail(path, "the file holds no data (only blank lines).", "Export the table again with its header and rows.") from None
         except pd.errors.ParserError as err:
@@ -347,7 +682,7 @@ def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int
         if len(header) == 1 and sep == "," and any(s in header[0] for s in (";", "\t", "|")):
             guess = next(s for s in (";", "\t", "|") if s in header[0])
             raise _fail(path, f"the header {header[0]!r} is a single column.", f"The file seems to use {guess!r} between columns: pass sep={guess!r}.")
-        return header, raw
+        return header, _by_position(header, raw)
     if kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -356,7 +691,7 @@ def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int
         except Exception as err:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
             raise _fail(path, f"this is not a Parquet table ({type(err).__name__}).", "Write the file with DataFrame.to_parquet, or use a .csv.") from None
         header = [h for h in header if not h.startswith("__index_level_")]
-        _check_duplicates(path, header)
+        _check_duplicates(path, header, header)  # pandas cannot read a Parquet file with a repeated name
         return header, pd.read_parquet(path)
     # Excel
     try:
@@ -375,9 +710,8 @@ def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int
     if header_frame.empty:
         raise _fail(path, f"sheet {sheet_name!r} is empty.", "Put the header in the first row and the data below it.")
     header = ["" if pd.isna(h) else str(h) for h in header_frame.iloc[0].tolist()]
-    _check_duplicates(path, header)
     raw = pd.read_excel(path, sheet_name=sheet_name, engine="openpyxl")
-    return header, raw
+    return header, _by_position(header, raw)
 
 
 def _first_undecodable(path: Path, encoding: str) -> str:
@@ -392,15 +726,22 @@ def _first_undecodable(path: Path, encoding: str) -> str:
     return ""
 
 
-def _check_duplicates(path: Path, header: list[str]) -> None:
-    seen: dict[str, int] = {}
-    for name in header:
-        seen[name] = seen.get(name, 0) + 1
-    dups = [name for name, count in seen.items() if count > 1]
+def _duplicates(header: Sequence[str]) -> dict[str, list[int]]:
+    """Each name the header holds more than once -> its positions (1-based), in header order."""
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(header, start=1):
+        positions.setdefault(name, []).append(i)
+    return {name: where for name, where in positions.items() if len(where) > 1}
+
+
+def _check_duplicates(path: Path, header: list[str], used: Sequence[str]) -> None:
+    """Refuse a repeated column name that the loader has to use (the others are ignored)."""
+    dups = {name: where for name, where in _duplicates(header).items() if name in used}
     if dups:
+        places = "; ".join(f"{name!r} is columns {', '.join(map(str, where))}" for name, where in dups.items())
         raise _fail(
             path,
-            f"duplicate column name(s) {dups} in the header {header}.",
+            f"duplicate column name(s) {list(dups)} in the header {header} ({places}).",
             "Rename the columns in the file so each name appears once (the loader cannot tell which one you mean).",
         )
 
@@ -485,10 +826,12 @@ def _to_timestamp(path: Path, kind: str, values: pd.Series, source: str, timesta
             i = int(np.flatnonzero(bad.to_numpy())[0])
             first_ok = text[~bad & text.notna()]
             hint = f" (other values look like {first_ok.iloc[0]!r})" if len(first_ok) else ""
+            guess = _guess_timestamp_format(text)[0] if timestamp_format is None else None
             raise _fail(
                 path,
                 f"{int(bad.sum())} value(s) cannot be read as a date and time, e.g. {text.iloc[i]!r} at "
                 f"{_row_label(i, kind)}{hint}.",
+                f"Pass timestamp_format='{guess}' (it reads every value)." if guess else
                 "Fix those values, or pass timestamp_format= (e.g. timestamp_format='%d/%m/%Y %H:%M').",
                 column,
                 source,
@@ -521,9 +864,12 @@ def load_transactions(
         Canonical name → your column name, for the columns whose names differ, e.g.
         ``{"customer_id": "Customer ID", "timestamp": "InvoiceDate"}``
         (:data:`ONLINE_RETAIL_COLUMNS` maps the original Online Retail export). Columns not
-        mentioned are looked up under their canonical names; other columns of the file are ignored.
+        mentioned are looked up under their canonical names; other columns of the file are ignored
+        (a name the file repeats is refused only when it is used). :func:`suggest_columns` proposes a
+        mapping from the names shops use, English and Chinese.
     encoding : str, optional
-        Text encoding of a CSV (default UTF-8, with or without a byte-order mark), e.g. ``"latin-1"``.
+        Text encoding of a CSV (default UTF-8, with or without a byte-order mark), e.g. ``"latin-1"``,
+        ``"gbk"``; :func:`sniff_csv` tells it, and the separator, from the file's bytes.
     sheet_name : str or int, default 0
         Excel sheet (name or 0-based position).
     sep : str, default ","
@@ -543,9 +889,11 @@ def load_transactions(
     DataError
         With a message that names the file, the column, the problem and what to do: missing,
         empty or header-only file; bytes that are not a table; unsupported suffix; a required column
-        missing; a mapping to a column the file lacks or from a name that is not canonical;
-        duplicate column names; unreadable timestamps; non-numeric or non-whole quantities;
-        non-numeric prices; missing values in required columns; text that is not in the encoding.
+        missing (with the columns that look like them, and a line total named as not a unit price);
+        a mapping to a column the file lacks or from a name that is not canonical; a repeated column
+        name the loader has to use; unreadable timestamps (with the format that reads them, when
+        one does); non-numeric or non-whole quantities; non-numeric prices; missing values in
+        required columns; text that is not in the encoding (with the encoding that reads it).
 
     Example
     -------
@@ -594,6 +942,7 @@ def load_transactions(
             _sniff_binary(path, handle.read(8192), encoding)
 
     header, raw = _read_raw(path, kind, encoding, sheet_name, sep)
+    _check_duplicates(path, header, [columns.get(c, c) for c in COLUMNS])  # a repeated name nothing uses is ignored
 
     absent = {k: v for k, v in columns.items() if v not in header}
     if absent:
@@ -605,12 +954,15 @@ def load_transactions(
     source = {c: columns.get(c, c) for c in COLUMNS}
     missing = [c for c in REQUIRED if source[c] not in header]
     if missing:
-        lower = {h.lower().replace(" ", "").replace("_", ""): h for h in header}
-        guesses = {c: lower[c.replace("_", "")] for c in missing if c.replace("_", "") in lower}
+        taken = {source[c] for c in COLUMNS if source[c] in header}
+        guesses = suggest_columns([h for h in header if h not in taken])
         suggestion = "{" + ", ".join(f"{c!r}: {guesses.get(c, '<your column>')!r}" for c in missing) + "}"
+        totals = [h for h in header if _is_line_total(h)] if "unit_price" in missing and "unit_price" not in guesses else []
+        note = (f" {totals[0]!r} looks like a line total, not a unit price: add a column total / quantity to the file "
+                "and map that one." if totals else "")
         raise DataError(
             f"{path}: required column(s) {missing} not found. Columns found: {header}. "
-            f"Map your names onto the canonical ones with columns={suggestion}."
+            f"Map your names onto the canonical ones with columns={suggestion}.{note}"
         )
     if len(raw) == 0:
         raise DataError(f"{path}: the file has a header but no data rows. Export the table again with its rows.")

@@ -404,6 +404,144 @@ def test_data_error_is_value_error():
     assert issubclass(DataError, ValueError)
 
 
+# ------------------------------------------------------------ what shops export: names, encodings, separators
+
+CHINESE_CSV = (
+    "订单编号,用户ID,商品编码,商品名称,购买数量,单价,付款时间,国家/地区\n"
+    "DD001,U1,SP-01,陶瓷马克杯,2,39.90,2024-03-01 09:15:00,中国\n"
+    "DD002,U2,SP-07,帆布袋,1,25.00,2024-03-02 20:41:00,新加坡\n"
+)
+
+
+@pytest.mark.parametrize("encoding, expected", [
+    ("utf-8", None), ("utf-8-sig", None), ("gbk", "gbk"), ("utf-16", "utf-16"),
+])
+def test_sniff_csv_encodings(tmp_path, encoding, expected):
+    path = write_csv(tmp_path / "orders.csv", CHINESE_CSV, encoding=encoding)
+    assert datasets.sniff_csv(path) == (expected, ",")
+    if expected != "utf-16":  # load_transactions reads UTF-16 too, given the encoding
+        assert load_transactions(path, columns=datasets.suggest_columns(CHINESE_CSV.split("\n")[0].split(",")),
+                                 encoding=expected)["description"].iloc[1] == "帆布袋"
+
+
+def test_sniff_csv_western_encodings(tmp_path):
+    latin = write_csv(tmp_path / "latin.csv", GOOD_CSV.replace("GLASS BALL", "CAFÉ BALL £5"), encoding="latin-1")
+    assert datasets.sniff_csv(latin) == ("latin-1", ",")
+    windows = write_csv(tmp_path / "windows.csv", GOOD_CSV.replace("GLASS BALL", "“BALL” €5"), encoding="cp1252")
+    assert datasets.sniff_csv(windows) == ("cp1252", ",")
+    assert load_transactions(windows, columns=ONLINE_RETAIL_COLUMNS, encoding="cp1252")["description"].iloc[0] == "“BALL” €5"
+
+
+@pytest.mark.parametrize("sep", [",", ";", "\t", "|"])
+def test_sniff_csv_separators(tmp_path, sep):
+    text = GOOD_CSV.replace(",", sep).replace("GLASS BALL", "BALL, GLASS" if sep != "," else "BALL GLASS")
+    path = write_csv(tmp_path / "orders.csv", text)
+    assert datasets.sniff_csv(path) == (None, sep)
+    assert datasets.sniff_csv(path, encoding="latin-1", sep="|") == ("latin-1", "|")  # given values are kept
+
+
+def test_gbk_without_encoding_names_gbk(tmp_path):
+    path = write_csv(tmp_path / "orders.csv", CHINESE_CSV, encoding="gbk")
+    with pytest.raises(DataError, match=r"orders\.csv: the text is not valid UTF-8: line 1 holds byte 0x.*It reads as "
+                                        r"Chinese text: pass encoding='gbk'\."):
+        load_transactions(path)
+
+
+def test_utf16_without_encoding_names_utf16(tmp_path):
+    path = write_csv(tmp_path / "orders.csv", CHINESE_CSV, encoding="utf-16")
+    with pytest.raises(DataError, match=r"orders\.csv: this is UTF-16 text .*Pass encoding='utf-16'\."):
+        load_transactions(path)
+
+
+def test_cp1252_without_encoding_names_cp1252(tmp_path):
+    path = write_csv(tmp_path / "orders.csv", GOOD_CSV.replace("GLASS BALL", "BALL €5"), encoding="cp1252")
+    with pytest.raises(DataError, match=r"not valid UTF-8: line 2 holds byte 0x80.*pass encoding='cp1252'"):
+        load_transactions(path)
+
+
+def test_missing_columns_hint_uses_the_names_shops_use(tmp_path):
+    """Without a mapping, the message proposes one from the Chinese headers; following it loads the file."""
+    import ast
+
+    path = write_csv(tmp_path / "orders.csv", CHINESE_CSV, encoding="gbk")
+    with pytest.raises(DataError) as info:
+        load_transactions(path, encoding="gbk")
+    message = str(info.value)
+    assert "required column(s) ['customer_id', 'invoice_id', 'item_id', 'quantity', 'unit_price', 'timestamp'] not found" in message
+    proposed = ast.literal_eval(message[message.index("columns={") + len("columns="):].split("}")[0] + "}")
+    assert proposed == {"customer_id": "用户ID", "invoice_id": "订单编号", "item_id": "商品编码", "quantity": "购买数量",
+                        "unit_price": "单价", "timestamp": "付款时间"}
+    assert len(load_transactions(path, columns=proposed, encoding="gbk")) == 2
+
+
+def test_missing_unit_price_hint_names_the_line_total(tmp_path):
+    path = write_csv(tmp_path / "paid.csv", CHINESE_CSV.replace("单价", "实付金额"))
+    with pytest.raises(DataError, match=r"\['unit_price'\] not found.*'unit_price': '<your column>'.*'实付金额' looks like a "
+                                        r"line total, not a unit price: add a column total / quantity to the file and map that one\."):
+        load_transactions(path, columns={"customer_id": "用户ID", "invoice_id": "订单编号", "item_id": "商品编码",
+                                         "quantity": "购买数量", "timestamp": "付款时间"})
+
+
+def test_repeated_name_nothing_uses_is_ignored(tmp_path):
+    text = GOOD_CSV.replace("Country", "Note,Note", 1).replace("Kingdom\n", "Kingdom,x\n").replace("France\n", "France,y\n")
+    path = write_csv(tmp_path / "notes.csv", text)
+    tx = load_transactions(path, columns={k: v for k, v in ONLINE_RETAIL_COLUMNS.items() if k != "country"})
+    assert tx["invoice_id"].tolist() == ["489434", "489435"] and tx["country"].isna().all()
+    excel = tmp_path / "notes.xlsx"
+    frame = user_frame()  # its last column is 'Note'; a second one goes first
+    frame.insert(0, "Note", "y", allow_duplicates=True)
+    frame.to_excel(excel, index=False)
+    pd.testing.assert_frame_equal(load_transactions(excel, columns=MAPPING), canonical_frame())
+
+
+def test_repeated_name_message_gives_the_positions(tmp_path):
+    path = write_csv(tmp_path / "dup.csv", "customer_id,invoice_id,item_id,quantity,unit_price,timestamp,quantity\n1,A,X,1,1.0,2010-01-01 10:00,2\n")
+    with pytest.raises(DataError, match=r"duplicate column name\(s\) \['quantity'\] in the header .*\('quantity' is columns 4, 7\)"):
+        load_transactions(path)
+
+
+def test_names_with_spaces_around_them_can_be_mapped(tmp_path):
+    """The hint for a header written 'a, b' names ' b'; mapping it loads the file."""
+    path = write_csv(tmp_path / "spaced.csv", "customer_id, invoice_id,item_id,quantity,unit_price,timestamp\n1, A,X,1,1.0,2010-01-01 10:00\n")
+    with pytest.raises(DataError, match=r"columns=\{'invoice_id': ' invoice_id'\}"):
+        load_transactions(path)
+    assert load_transactions(path, columns={"invoice_id": " invoice_id"})["invoice_id"].tolist() == ["A"]
+
+
+def test_unreadable_dates_hint_gives_the_format_that_reads_them(tmp_path):
+    text = "customer_id,invoice_id,item_id,quantity,unit_price,timestamp\n1,A1,X,2,1.5,01/12/2009 07:45\n1,A2,X,1,1.5,13/12/2009 08:00\n"
+    path = write_csv(tmp_path / "dates.csv", text)
+    with pytest.raises(DataError, match=r"column 'timestamp': 1 value\(s\) cannot be read.*'13/12/2009 08:00'.*Pass "
+                                        r"timestamp_format='%d/%m/%Y %H:%M' \(it reads every value\)\."):
+        load_transactions(path)
+    assert load_transactions(path, timestamp_format="%d/%m/%Y %H:%M")["timestamp"].iloc[1] == pd.Timestamp("2009-12-13 08:00")
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["12/1/2010 8:26", "12/13/2010 9:01"], "%m/%d/%Y %H:%M"),
+    (["13.12.2010 08:26:00", "01.12.2010 09:01:00"], "%d.%m.%Y %H:%M:%S"),
+    (["12/1/2010 8:26:00 AM", "12/13/2010 9:01:00 PM"], "%m/%d/%Y %I:%M:%S %p"),
+    (["25-12-10", "01-12-10"], "%d-%m-%y"),
+    (["2024年3月5日 10:01", "2024年12月25日 9:00"], "%Y年%m月%d日 %H:%M"),
+    (["2024-03-05 10:01"], None),
+    (["01/02/2010", "03/04/2010"], None),
+])
+def test_guess_timestamp_format(values, expected):
+    fmt, note = datasets._guess_timestamp_format(pd.Series(values))
+    assert fmt == expected
+    if fmt:
+        assert pd.to_datetime(pd.Series(values), format=fmt).notna().all()
+    assert (note is not None) == (values[0] == "01/02/2010")
+
+
+def test_suggest_columns_is_exported():
+    assert {"SYNONYMS", "sniff_csv", "suggest_columns"} <= set(datasets.__all__)
+    assert set(datasets.SYNONYMS) == set(COLUMNS)
+    from profiling.cli import columns
+
+    assert columns.suggest_columns is datasets.suggest_columns and columns.SYNONYMS is datasets.SYNONYMS
+
+
 # ---------------------------------------------------------------------------- sample_customers
 
 
