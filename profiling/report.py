@@ -7,8 +7,17 @@ papermill (or anything else) executed.
 
 Example
 -------
->>> record("n_customers", 4383)          # in a notebook cell
->>> read_records("out.ipynb")["n_customers"]   # in a test
+Outside a notebook the record is printed as its MIME bundle; a test reads it back from the file:
+
+>>> record("n_customers", 4383)
+{'application/x.profiling.record+json': {'name': 'n_customers', 'value': 4383}}
+>>> import json, tempfile
+>>> from pathlib import Path
+>>> out = {"data": {MIME_TYPE: {"name": "n_customers", "value": 4383}}, "output_type": "display_data"}
+>>> with tempfile.TemporaryDirectory() as folder:
+...     path = Path(folder) / "out.ipynb"
+...     _ = path.write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": [out]}]}))
+...     read_records(path)["n_customers"]
 4383
 """
 
