@@ -476,7 +476,11 @@ def _field_count(line: str, sep: str) -> int:
 
 def _guess_sep(text: str) -> str:
     """The separator of ``, ; tab |`` that splits the first line into the most fields while the next
-    lines (up to 50) mostly have as many; "," when none splits it."""
+    lines (up to 50) mostly have as many (or one more: a trailing separator); "," when none splits it.
+
+    >>> _guess_sep("a;b;c\\n1,5;2;3\\n"), _guess_sep("a|b\\n1|2|\\n"), _guess_sep("one column\\n1\\n")
+    (';', '|', ',')
+    """
     lines = [line for line in text.splitlines()[:51] if line.strip()]
     best, best_n = ",", 1
     for candidate in _SEPARATORS:
@@ -484,7 +488,7 @@ def _guess_sep(text: str) -> str:
             break
         counts = [len(r) for r in csv.reader(lines, delimiter=candidate)]
         n, data = counts[0], counts[1:]
-        if n < 2 or (data and sum(k == n for k in data) < 0.8 * len(data)):
+        if n < 2 or (data and sum(k in (n, n + 1) for k in data) < 0.8 * len(data)):
             continue
         if n > best_n:
             best, best_n = candidate, n
@@ -668,7 +672,17 @@ def _read_raw(path: Path, kind: str, encoding: str | None, sheet_name: str | int
             if header_frame.empty:
                 raise pd.errors.EmptyDataError
             header = [str(h) for h in header_frame.iloc[0].tolist()]
-            raw = pd.read_csv(path, dtype=str, encoding=enc, sep=sep, skipinitialspace=True)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", pd.errors.ParserWarning)
+                # index_col=False: a separator at the end of every row is no extra column (pandas would
+                # otherwise take the first column for an index and shift the others)
+                raw = pd.read_csv(path, dtype=str, encoding=enc, sep=sep, skipinitialspace=True, index_col=False)
+            if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                raise _fail(
+                    path,
+                    f"some rows hold more fields than the header's {len(header)}.",
+                    f"Put values that contain the separator {sep!r} in double quotes, or export the table again.",
+                )
         except UnicodeDecodeError:
             raise _encoding_error(path, encoding) from None
         except pd.errors.EmptyDataError:

@@ -196,6 +196,16 @@ def test_the_command_default_separator_gives_way_to_the_detected_one(tmp_path, c
     assert yaml.safe_load(capsys.readouterr().out) == CHINESE
 
 
+def test_separator_at_the_end_of_every_row(tmp_path, monkeypatch):
+    path = tmp_path / "trailing.csv"
+    lines = [";".join(CHINESE.values()) + "\n", *(";".join(r) + ";\n" for r in CHINESE_ROWS)]  # no ';' after the header
+    path.write_bytes("".join(lines).encode("gbk"))
+    text = columns_text(path)
+    assert yaml.safe_load(text) == CHINESE and "--encoding gbk --sep ';'" in command(text)
+    assert "'U1001', 'U1001', 'U1002'" in text  # the values under their own column
+    assert follow(text, tmp_path, monkeypatch)["country"].tolist() == ["中国", "中国", "新加坡"]
+
+
 def test_uci_style_headers_with_us_dates(tmp_path, monkeypatch):
     path = write(tmp_path / "Online Retail.csv", UCI_HEADER, UCI_ROWS)
     text = columns_text(path)
@@ -379,3 +389,9 @@ def test_columns_command_bad_file(tmp_path, capsys):
     (tmp_path / "blank.csv").write_text("\n\n", encoding="utf-8")
     assert main(["columns", str(tmp_path / "blank.csv")]) == 1
     assert "blank.csv: the file holds no data (only blank lines)" in capsys.readouterr().err
+    (tmp_path / "ragged.csv").write_text("a,b\n1,2\n1,2,3,4\n", encoding="utf-8")
+    assert main(["columns", str(tmp_path / "ragged.csv")]) == 1
+    assert capsys.readouterr().err == (
+        "profiling: error: " + str(tmp_path / "ragged.csv") + ": this is not a readable CSV table (Error tokenizing data. C "
+        "error: Expected 2 fields in line 3, saw 4). Check that every row has as many fields as the header, with values "
+        "that hold the separator in double quotes.\n")

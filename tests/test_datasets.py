@@ -508,6 +508,23 @@ def test_names_with_spaces_around_them_can_be_mapped(tmp_path):
     assert load_transactions(path, columns={"invoice_id": " invoice_id"})["invoice_id"].tolist() == ["A"]
 
 
+def test_separator_at_the_end_of_every_row(tmp_path):
+    """Some exports end each line with the separator: no extra column, and no column shifted."""
+    header, *rows = GOOD_CSV.replace(",", ";").splitlines()
+    text = header + "\n" + "".join(line + ";\n" for line in rows)  # the header without one: pandas would shift
+    path = write_csv(tmp_path / "trailing.csv", text)
+    assert datasets.sniff_csv(path) == (None, ";")
+    tx = load_transactions(path, columns=ONLINE_RETAIL_COLUMNS, sep=";")
+    assert tx["invoice_id"].tolist() == ["489434", "489435"] and tx["country"].tolist() == ["United Kingdom", "France"]
+
+
+def test_rows_with_more_fields_than_the_header(tmp_path):
+    path = write_csv(tmp_path / "extra.csv", GOOD_CSV.replace("GLASS BALL", "GLASS, BALL"))
+    with pytest.raises(DataError, match=r"extra\.csv: some rows hold more fields than the header's 8\. Put values that "
+                                        r"contain the separator ',' in double quotes"):
+        load_transactions(path, columns=ONLINE_RETAIL_COLUMNS)
+
+
 def test_unreadable_dates_hint_gives_the_format_that_reads_them(tmp_path):
     text = "customer_id,invoice_id,item_id,quantity,unit_price,timestamp\n1,A1,X,2,1.5,01/12/2009 07:45\n1,A2,X,1,1.5,13/12/2009 08:00\n"
     path = write_csv(tmp_path / "dates.csv", text)

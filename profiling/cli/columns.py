@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
+import warnings as _warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,7 +94,9 @@ def _read_csv_head(path: Path, encoding: str | None, sep: str | None, n: int) ->
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file holds no data (only blank lines). Export the table again with its header and rows.") from None
     header = [str(h) for h in header_frame.iloc[0].tolist()]
-    rows = pd.read_csv(path, nrows=n, dtype=str, encoding=enc, sep=sep, keep_default_na=False)
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", pd.errors.ParserWarning)  # the loader refuses such rows, by name
+        rows = pd.read_csv(path, nrows=n, dtype=str, encoding=enc, sep=sep, keep_default_na=False, index_col=False)
     where = "detected" if given is None else "given"
     kind = f"CSV (encoding {encoding or 'UTF-8'}, {where}; sep {sep!r})"
     return _Head(header, rows, kind, ".csv", encoding, sep, warnings)
@@ -131,10 +134,14 @@ def _read_head(path: Path, encoding: str | None, sep: str | None, sheet: str | i
                             "(the suffix decides how the file is read).")
     except DataError:
         raise
-    except UnicodeDecodeError:  # a later line the sample did not show; _read_csv_head checked the whole file
+    except UnicodeDecodeError:
         raise datasets._encoding_error(path, encoding) from None
-    except Exception as err:  # parser errors of pandas / pyarrow / openpyxl
-        raise DataError(f"{path}: cannot read the file as a table ({type(err).__name__}: {err}). Export it as CSV, Parquet or .xlsx.") from None
+    except pd.errors.ParserError as err:
+        raise DataError(f"{path}: this is not a readable CSV table ({str(err).strip()}). Check that every row has as many "
+                        "fields as the header, with values that hold the separator in double quotes.") from None
+    except Exception as err:  # errors of pyarrow / openpyxl
+        raise DataError(f"{path}: cannot read the file as a table ({type(err).__name__}: {str(err).strip()}). "
+                        "Export it as CSV, Parquet or .xlsx.") from None
     found.rows = found.rows.set_axis(range(found.rows.shape[1]), axis=1)
     return found
 
@@ -244,7 +251,10 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
 
     timestamp_format = None
     if "timestamp" in mapping and not rows.empty:
-        values = _timestamp_values(path, found, header.index(mapping["timestamp"]), sheet)
+        try:
+            values = _timestamp_values(path, found, header.index(mapping["timestamp"]), sheet)
+        except ValueError:  # rows pandas cannot split: the loader names them; no format is guessed here
+            values = pd.Series([], dtype="str")
         timestamp_format, ambiguous = datasets._guess_timestamp_format(values)
         if ambiguous:
             warnings.append(f"{name}: column {mapping['timestamp']!r} (timestamp): {ambiguous}; they are read month first. "
