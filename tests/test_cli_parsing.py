@@ -149,3 +149,38 @@ def test_help_and_version(capsys):
     assert main(["--version"]) == 0
     assert main(["report"]) == 2  # --data and --out are required
     assert "the following arguments are required: --data, --out" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("python", "command_line"), [
+    ("pass encoding='gbk' for Chinese ones.", "pass --encoding gbk for Chinese ones."),
+    ("for ';' or tabs pass sep=';' or sep='\\t'); now sep=','.", "for ';' or tabs pass --sep ';' or --sep $'\\t'); now --sep ','."),
+    ("Fix those values, or pass timestamp_format= (e.g. timestamp_format='%d/%m/%Y %H:%M').",
+     "Fix those values, or pass --timestamp-format (e.g. --timestamp-format '%d/%m/%Y %H:%M')."),
+    ("Map your names with columns={'customer_id': 'Customer ID', 'timestamp': 'paid_at'}.",
+     "Map your names with --columns 'customer_id=\"Customer ID\",timestamp=paid_at'."),
+    ("Correct the names in columns= (they are case-sensitive).", "Correct the names in --columns (they are case-sensitive)."),
+    ("with columns={...}.", "with --columns canonical=yours."),
+    ("Pass sheet_name= one of these.", "Pass --sheet one of these."),
+    ("column 'customer_id' (your column 'Kunde'): map it with --columns customer_id=<your column>.",
+     "column 'customer_id' (your column 'Kunde'): map it with --columns customer_id=<your column>."),
+])
+def test_messages_give_the_command_line_form(python, command_line):
+    """The package's advice (Python keyword arguments) reads as the command's options on the command line."""
+    from profiling.cli.parsing import cli_message
+
+    assert cli_message(python) == command_line
+
+
+def test_data_error_through_main_shows_options_not_keywords(tmp_path, capsys):
+    path = tmp_path / "semi.csv"
+    path.write_text("a;b;c\n1;2;3\n", encoding="utf-8")
+    assert main(["profiles", "--data", str(path), "--out", str(tmp_path / "p.parquet")]) == 1
+    err = capsys.readouterr().err
+    assert "--sep ';'" in err and "sep=" not in err
+
+
+def test_report_settings_options():
+    args = build_parser().parse_args(["report", "--data", "x.csv", "--out", "r", "--currency", "EUR", "--shop-name", "Chez Nous"])
+    assert args.currency == "EUR" and args.shop_name == "Chez Nous"
+    args = build_parser().parse_args(["report", "--data", "x.csv", "--out", "r"])
+    assert args.currency is None and args.shop_name is None

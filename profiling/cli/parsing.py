@@ -27,6 +27,7 @@ __all__ = [
     "CliError",
     "Progress",
     "build_parser",
+    "cli_message",
     "main",
     "parse_columns",
     "parse_param",
@@ -169,13 +170,77 @@ def parse_param(text: str) -> tuple[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 #: How the keyword arguments that load_transactions' messages suggest are spelled on the command line.
-_FLAGS = {"timestamp_format=": "--timestamp-format", "encoding=": "--encoding", "sep=": "--sep",
-          "columns=": "--columns canonical=yours (or a YAML file)", "sheet_name=": "--sheet"}
+_FLAGS = {"timestamp_format": "--timestamp-format", "encoding": "--encoding", "sep": "--sep",
+          "columns": "--columns", "sheet_name": "--sheet"}
+_KEYWORD = re.compile(r"(?<![\w.-])(" + "|".join(_FLAGS) + r")=")
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
-def _flag_hint(message: str) -> str:
-    used = [f"{k} is {v}" for k, v in _FLAGS.items() if re.search(r"(?<![a-z_])" + re.escape(k), message)]
-    return f"\n(On the command line: {'; '.join(used)}.)" if used else ""
+def _shell_value(text: str) -> str:
+    """A value as it is typed in a shell: plain words bare, a tab as $'\\t', anything else in single quotes."""
+    if text == "\\t":
+        return "$'\\t'"
+    if re.fullmatch(r"[\w.-]+", text):
+        return text
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
+def _columns_value(text: str) -> tuple[str, int] | None:
+    """``{'customer_id': 'Customer ID', ...}`` at the start of ``text`` as ``customer_id="Customer ID",...``, and its length."""
+    import ast
+
+    depth = 0
+    for end, char in enumerate(text):
+        depth += char == "{"
+        depth -= char == "}"
+        if depth == 0:
+            break
+    else:
+        return None
+    literal = text[: end + 1]
+    try:
+        value = ast.literal_eval(literal)
+    except (ValueError, SyntaxError):
+        return "canonical=yours", end + 1  # e.g. columns={...}
+    if not isinstance(value, dict) or not value:
+        return "canonical=yours", end + 1
+    pairs = ",".join(f'{k}="{v}"' if re.search(r"[\s,]", str(v)) else f"{k}={v}" for k, v in value.items())
+    return _shell_value(pairs), end + 1
+
+
+def cli_message(message: str) -> str:
+    """A message of the package with its Python keyword arguments written as the command's options.
+
+    The loading functions speak to Python users (``encoding='gbk'``, ``columns={...}``); on the
+    command line the same advice reads ``--encoding gbk``, ``--columns ...``.
+
+    Example
+    -------
+    >>> print(cli_message("pass encoding='gbk'; or sep=';'. Now sep=','. Pass sheet_name= one of these."))
+    pass --encoding gbk; or --sep ';'. Now --sep ','. Pass --sheet one of these.
+    >>> print(cli_message("map them with columns={'customer_id': 'Customer ID', 'timestamp': 'Paid'}."))
+    map them with --columns 'customer_id="Customer ID",timestamp=Paid'.
+    """
+    out, pos = [], 0
+    for match in _KEYWORD.finditer(message):
+        if match.start() < pos:
+            continue
+        out.append(message[pos:match.start()])
+        name, rest = match.group(1), message[match.end():]
+        flag = _FLAGS[name]
+        quoted = _QUOTED.match(rest)
+        if quoted:
+            value = quoted.group(1) if quoted.group(1) is not None else quoted.group(2)
+            out.append(f"{flag} {_shell_value(value)}")
+            pos = match.end() + quoted.end()
+        elif name == "columns" and rest.startswith("{") and (found := _columns_value(rest)) is not None:
+            out.append(f"{flag} {found[0]}")
+            pos = match.end() + found[1]
+        else:
+            out.append(flag if name != "columns" or rest[:1] in ("", " ", ".", ",", ")", ";") else f"{flag} ")
+            pos = match.end()
+    out.append(message[pos:])
+    return "".join(out)
 
 
 def _sheet(text: str) -> str | int:
@@ -223,6 +288,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       '{"profiling": {"report": true}} in their metadata)')
     r.add_argument("--param", action="append", metavar="NAME=VALUE",
                    help="a chapter parameter, e.g. --param sample_customers=500 --param k=4 (YAML values); may be repeated")
+    r.add_argument("--currency", metavar="NAME", help="the currency of the amounts, as the chapters write it (e.g. EUR, "
+                                                       "USD, '€'); default: 'currency' (on the shipped data: GBP)")
+    r.add_argument("--shop-name", metavar="NAME", help="the shop's name in the chapters' text (default: the data file's "
+                                                        "name without its extension)")
     r.add_argument("--notebooks", metavar="DIR", help="the chapter notebooks (default: $PROFILING_NOTEBOOKS, else notebooks/ "
                                                       "of the course checkout the package runs from)")
 
@@ -256,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             commands.run_report(args, say)
     except DataError as err:
-        print(f"profiling: error: {err}{_flag_hint(str(err))}", file=sys.stderr)
+        print(f"profiling: error: {cli_message(str(err))}", file=sys.stderr)
         return EXIT_DATA
     except CliError as err:
         print(f"profiling: error: {err}", file=sys.stderr)
