@@ -135,3 +135,87 @@ def test_chapter_06_gets_the_report_paths_and_profiles_all_the_data():
     params, reason = chapters.chapter_params(info, {"k": 4}, None, shift, pd.Timestamp("2010-06-01"))
     assert reason is None
     assert params == {"data_path": "../transactions.parquet", "output_path": "../profiles.parquet", "cutoff": None, "k": 4}
+
+
+# ------------------------------------------------------------------------------- report mode and settings
+
+
+def tagged_notebook(folder: Path) -> Path:
+    """A stand-in chapter whose cells carry the course's tags (cell 1 title, 2 parameters, ...)."""
+    nb = nbformat.v4.new_notebook()
+    cells = [
+        ("markdown", "# 4. Tagged", []),
+        ("code", "data_path = None", ["parameters", "book-only"]),  # the parameters cell always stays
+        ("markdown", "About Online Retail II.", ["book-only"]),
+        ("code", "shipped_only()", ["book-only", "hide-input"]),
+        ("code", "kept_one()", []),
+        ("markdown", "## Exercises", ["exercise"]),
+        ("code", "answer()", ["solution", "hide-input"]),
+        ("code", "kept_two()", ["hide-input"]),
+    ]
+    for kind, source, tags in cells:
+        cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    path = folder / "04_tagged.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_report_notebook_removes_the_tagged_cells(tmp_path):
+    path = tagged_notebook(tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    kept = chapters.report_notebook(nb)
+    assert kept == [0, 1, 4, 7]
+    assert [c.source for c in nb.cells] == ["# 4. Tagged", "data_path = None", "kept_one()", "kept_two()"]
+    assert nb.metadata["profiling"]["report_left_out"] == {"book-only": 2, "exercise": 1, "solution": 1}
+    assert chapters.LEFT_OUT_TAGS == ("book-only", "exercise", "solution")
+    # the plain JSON of read_notebook works the same, and other tags can be asked for
+    plain = chapters.read_notebook(path)
+    assert chapters.report_notebook(plain, tags=("solution",)) == [0, 1, 2, 3, 4, 5, 7]
+    untagged = {"metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "source": "x"}]}
+    assert chapters.report_notebook(untagged) == [0] and "profiling" not in untagged["metadata"]
+
+
+def test_failure_names_the_cell_as_in_the_course_notebook(tmp_path):
+    """papermill counts the cells of the copy that ran (tagged cells gone, the injected-parameters cell added)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    path = tagged_notebook(tmp_path)
+    info = chapters.chapter_info(path)
+    kept = chapters.report_notebook(nbformat.read(path, as_version=4))
+
+    def failure(index: int, source: str) -> PapermillExecutionError:
+        return PapermillExecutionError(index, 7, source, "ValueError", "bad value\nsecond line", ["Cell In[7], line 1"])
+
+    # executed copy: title, parameters, injected, kept_one, kept_two
+    text = chapters.failure_text("04", info, failure(4, "kept_two()"), kept, 8)
+    assert 'chapter 04 (04_tagged.ipynb, "Tagged") failed in cell 8 of 8 (In [7], starting `kept_two()`)' in text
+    assert "ValueError: bad value" in text
+    assert chapters.failure_summary(info, failure(3, "# note\nkept_one()"), kept, 8) == (
+        "failed in cell 5 of 8 (`kept_one()`): ValueError: bad value")
+    assert chapters.failure_summary(info, failure(2, "data_path = 1/0"), kept, 8).startswith("failed in the injected parameters")
+    # not in report mode: the course's cells as they are
+    assert "failed in cell 5 of 8" in chapters.failure_text("04", info, failure(5, "kept_one()"))
+    assert chapters.failure_summary(info, OSError("kernel died")) == "could not run: OSError: kernel died"
+
+
+def test_chapter_failed_is_an_exit_3_error_with_a_summary():
+    err = chapters.ChapterFailed("long\nmessage", "one line")
+    assert isinstance(err, CliError) and err.code == 3 and err.summary == "one line" and str(err) == "long\nmessage"
+
+
+def test_settings_reach_only_the_chapters_that_declare_them():
+    assert chapters.SETTINGS == {"currency": "--currency", "shop_name": "--shop-name"}
+    declares = {"params": {"data_path": "None", "currency": '"GBP"', "shop_name": '"Online Retail II"'}}
+    bare = {"params": {"data_path": "None"}}
+    settings = {"currency": "EUR", "shop_name": "orders_2021"}
+    shift, first = pd.Timedelta(0), pd.Timestamp("2009-12-01")
+    params, _ = chapters.chapter_params(declares, {}, None, shift, first, settings)
+    assert params == {"data_path": "../transactions.parquet", "currency": "EUR", "shop_name": "orders_2021"}
+    assert chapters.chapter_params(bare, {}, None, shift, first, settings)[0] == {"data_path": "../transactions.parquet"}
+    # --param wins (the command refuses both at once), and no settings leave the defaults alone
+    params, _ = chapters.chapter_params(declares, {"currency": "USD"}, None, shift, first, {"shop_name": "x"})
+    assert params["currency"] == "USD" and params["shop_name"] == "x"
+    assert chapters.chapter_params(declares, {}, None, shift, first)[0] == {"data_path": "../transactions.parquet"}

@@ -68,3 +68,32 @@ def test_mathjax_is_the_checkouts_whatever_the_notebooks_folder(monkeypatch, tmp
 def test_versions_name_the_main_packages() -> None:
     v = pages.versions()
     assert {"python", "profiling", "pandas", "numpy", "scikit-learn", "papermill", "nbconvert"} <= set(v)
+
+
+def test_index_lists_a_failed_chapter_the_settings_and_left_out_cells() -> None:
+    run = run_record()
+    run["chapters"][0]["left_out"] = {"book-only": 2, "solution": 3}
+    run["chapters"].append({"chapter": "07", "title": "Models", "status": "failed", "seconds": 3.2,
+                            "error": "failed in cell 4 of 40 (`fit(x)`): ValueError: features is <empty>",
+                            "notebook": "chapters/07_models.ipynb", "html": "chapters/07_models.html",
+                            "parameters": {"data_path": "../transactions.parquet"}})
+    run["settings"] = {"shop_name": {"value": "orders_2021", "from": "the data file's name; set it with --shop-name"},
+                       "currency": {"value": None, "from": "the chapters' default (the shipped data)"}}
+    run["left_out_tags"] = ["book-only", "exercise", "solution"]
+    page = pages.index_html(run)
+    assert "<span class='failed'>failed: failed in cell 4 of 40 (`fit(x)`): ValueError: features is &lt;empty&gt;</span>" in page
+    assert "<a href='chapters/07_models.html'>HTML</a> · <a href='chapters/07_models.ipynb'>notebook</a> (as far as it ran)" in page
+    assert "Chapter 07 failed: failed in cell 4" in page and "leave it out with --chapters" in page
+    assert "Chapter 05 was skipped" in page and "3.2" in page
+    assert "<th>Shop name</th><td><code>orders_2021</code> (the data file&#x27;s name; set it with --shop-name)" in page
+    assert "<th>Currency</th><td>— (the chapters&#x27; default (the shipped data))" in page
+    assert "left out: 2 book-only, 3 solution cell(s)" in page
+    assert "tagged book-only, exercise, solution" in page
+
+
+def test_index_without_a_profile_table() -> None:
+    run = run_record()
+    run["profiles"] = {"error": "build_profiles: no customer has a purchase"}
+    page = pages.index_html(run)
+    assert "The profile table could not be built: build_profiles: no customer has a purchase" in page
+    assert "href='profiles.parquet'" not in page

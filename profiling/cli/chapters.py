@@ -13,8 +13,17 @@ What the command knows about a chapter it reads from the notebook itself:
 keeps its distance to the end of the data (:func:`chapter_params`); ``--cutoff`` sets the
 profile-date parameters and ``--param`` wins over everything.
 
-Chapters run with papermill (:func:`run_chapter`); a failure becomes one message naming the
-chapter, the cell and the error (:func:`failure_text`).
+**Settings.** ``--currency`` and ``--shop-name`` reach every chapter that declares the parameter
+(:data:`SETTINGS`), as the dates do; ``--param`` may set them too, but not both at once.
+
+**Report mode.** A chapter runs as a copy without the cells that are not about the user's data
+(:func:`report_notebook`): a code or markdown cell tagged ``book-only`` (text or code about the
+shipped Online Retail II / Hillstrom data), ``exercise`` or ``solution`` (:data:`LEFT_OUT_TAGS`) is
+neither run nor shown in the report. The book keeps them.
+
+Chapters run with papermill (:func:`run_chapter`); a failure raises :class:`ChapterFailed`, with
+one message naming the chapter, the cell (numbered as in the course's notebook) and the error
+(:func:`failure_text`), and a one-line summary for the report's index.
 """
 
 from __future__ import annotations
@@ -28,21 +37,26 @@ from typing import Any
 
 import pandas as pd
 
-from profiling.cli.parsing import CliError
+from profiling.cli.parsing import EXIT_CHAPTER, CliError
 from profiling.datasets import COLUMNS
 
 __all__ = [
+    "LEFT_OUT_TAGS",
     "PROFILE_DATE_PARAMS",
     "RESERVED",
+    "SETTINGS",
     "SHIPPED_END",
     "SHIPPED_FIRST",
+    "ChapterFailed",
     "chapter_info",
     "chapter_params",
     "date_shift",
     "declared",
     "discover_chapters",
+    "failure_summary",
     "failure_text",
     "read_notebook",
+    "report_notebook",
     "run_chapter",
     "select",
     "shipped_date",
@@ -58,6 +72,15 @@ SHIPPED_FIRST, SHIPPED_END = pd.Timestamp("2009-12-01"), pd.Timestamp("2010-12-1
 
 #: Date parameters that are the profile date, set by ``--cutoff`` when it is given.
 PROFILE_DATE_PARAMS = ("cutoff", "profile_cutoff")
+
+#: Settings of the report the chapters read (parameter -> the option that sets it); ``--param``
+#: may set them as well (but not together with the option).
+SETTINGS = {"currency": "--currency", "shop_name": "--shop-name"}
+
+#: Cell tags of the course whose cells a report leaves out (neither run nor shown): text or code
+#: about the shipped data, exercises and their solutions. The one tagging scheme of the course.
+LEFT_OUT_TAGS = ("book-only", "exercise", "solution")
+
 
 def discover_chapters(folder: Path) -> dict[str, Path]:
     """Chapter number ("03") -> notebook ``NN_name.ipynb`` in ``folder``, in order."""
@@ -199,13 +222,15 @@ def shipped_date(default: str) -> pd.Timestamp | None:
 
 
 def chapter_params(
-    info: dict[str, Any], user: dict[str, Any], cutoff: str | None, shift: pd.Timedelta, first_day: pd.Timestamp
+    info: dict[str, Any], user: dict[str, Any], cutoff: str | None, shift: pd.Timedelta, first_day: pd.Timestamp,
+    settings: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """The parameters injected into one chapter, and why it cannot run (``None`` if it can).
 
     Injected: the data (the canonical copy), the profile table's path (chapter 06), ``--cutoff``
     for the profile-date parameters, the chapter's shipped-data dates moved by ``shift`` (see
-    :func:`date_shift`), and the user's ``--param`` values (which win).
+    :func:`date_shift`), the ``settings`` it declares (``currency``, ``shop_name``: see
+    :data:`SETTINGS`), and the user's ``--param`` values (which win).
     """
     params_declared = info["params"]
     params: dict[str, Any] = {"data_path": "../transactions.parquet"}
@@ -228,6 +253,7 @@ def chapter_params(
         params[name] = f"{moved:%Y-%m-%d}"
         if moved <= first_day:
             too_early.append(f"{name} {stamp:%Y-%m-%d} -> {moved:%Y-%m-%d}")
+    params.update({k: v for k, v in (settings or {}).items() if k in params_declared})
     params.update({k: v for k, v in user.items() if k in params_declared})
     reason = None
     if too_early:
@@ -242,26 +268,88 @@ def chapter_params(
 # --------------------------------------------------------------------------------------------
 
 
-def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path, quiet: bool) -> None:
-    """Execute the chapter of ``info`` with papermill into ``executed`` (run in its folder).
+class ChapterFailed(CliError):
+    """A chapter failed (exit code 3): the full message, and ``summary``, one line for the report's index."""
+
+    def __init__(self, message: str, summary: str):
+        super().__init__(message, EXIT_CHAPTER)
+        self.summary = summary
+
+
+def _tags(cell: dict[str, Any]) -> list[str]:
+    tags = cell.get("metadata", {}).get("tags", [])
+    return [tags] if isinstance(tags, str) else list(tags)
+
+
+def report_notebook(nb: Any, tags: tuple[str, ...] = LEFT_OUT_TAGS) -> list[int]:
+    """Remove, in place, the cells a report leaves out (tagged with one of ``tags``); return the kept cells' positions.
+
+    ``nb`` is a notebook (nbformat's, or the plain JSON of :func:`read_notebook`). Code and markdown
+    cells tagged ``book-only``, ``exercise`` or ``solution`` go; the ``parameters`` cell always
+    stays. The positions returned are those of the kept cells in the original notebook, so that
+    a failing cell can be named as the course numbers it. How many cells of each tag went is
+    recorded in the notebook's metadata ``profiling.report_left_out`` (``{"exercise": 2}``).
+
+    Example
+    -------
+    >>> nb = {"metadata": {}, "cells": [{"cell_type": "markdown", "metadata": {}, "source": "# 1. T"},
+    ...                                 {"cell_type": "code", "metadata": {"tags": ["exercise"]}, "source": "x"},
+    ...                                 {"cell_type": "code", "metadata": {}, "source": "y"}]}
+    >>> report_notebook(nb), [c["source"] for c in nb["cells"]], nb["metadata"]["profiling"]
+    ([0, 2], ['# 1. T', 'y'], {'report_left_out': {'exercise': 1}})
+    """
+    kept, cells, left_out = [], [], {}
+    for i, cell in enumerate(nb["cells"]):
+        cell_tags = _tags(cell)
+        hit = [t for t in tags if t in cell_tags]
+        if hit and "parameters" not in cell_tags:
+            left_out[hit[0]] = left_out.get(hit[0], 0) + 1
+            continue
+        kept.append(i)
+        cells.append(cell)
+    nb["cells"] = cells
+    if left_out:
+        meta = nb["metadata"].setdefault("profiling", {})
+        meta["report_left_out"] = left_out
+    return kept
+
+
+def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path, quiet: bool) -> dict[str, int]:
+    """Execute the chapter of ``info`` in report mode with papermill into ``executed`` (run in its folder).
+
+    The cells tagged :data:`LEFT_OUT_TAGS` are removed from the copy that runs
+    (:func:`report_notebook`); the executed notebook records the course's notebook as its input.
+
+    Returns
+    -------
+    dict
+        How many cells of each tag were left out, e.g. ``{"book-only": 3, "exercise": 1}``.
 
     Raises
     ------
-    CliError
-        (exit code 3) the chapter failed; the message is :func:`failure_text`.
+    ChapterFailed
+        (exit code 3) the chapter failed; the message is :func:`failure_text`, and the executed
+        notebook (with the error) is at ``executed`` if the kernel got to run it.
     """
     import logging
 
+    import nbformat
     import papermill
-
-    from profiling.cli.parsing import EXIT_CHAPTER
 
     # papermill warns about parameter cells it cannot parse and parameters it thinks unknown:
     # the command checked the parameters itself (see declared)
     logging.getLogger("papermill").setLevel(logging.ERROR)
+    number = info["path"].name[:2]
+    try:
+        nb = nbformat.read(info["path"], as_version=4)
+    except Exception as err:  # noqa: BLE001 - an unreadable notebook is this chapter's failure
+        raise ChapterFailed(f"chapter {number} ({info['path'].name}) could not be read: {type(err).__name__}: {err}",
+                            f"could not be read: {type(err).__name__}: {err}") from None
+    total = len(nb.cells)
+    kept = report_notebook(nb)
     try:
         papermill.execute_notebook(
-            str(info["path"]), str(executed), parameters=parameters, kernel_name="python3",
+            nb, str(executed), parameters=parameters, kernel_name="python3",
             cwd=str(executed.parent), progress_bar=not quiet and sys.stderr.isatty(),
             request_save_on_cell_execute=False,
             # the kernel's own log is noise in the progress lines: ipykernel 7 warns that a local
@@ -272,28 +360,75 @@ def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path
     except KeyboardInterrupt:
         raise
     except Exception as err:
-        raise CliError(failure_text(info["path"].name[:2], info, err), EXIT_CHAPTER) from None
+        _record_input(executed, info["path"])
+        raise ChapterFailed(failure_text(number, info, err, kept, total), failure_summary(info, err, kept, total)) from None
+    _record_input(executed, info["path"])
+    return dict(nb.metadata.get("profiling", {}).get("report_left_out", {}))
 
 
-def failure_text(number: str, info: dict[str, Any], err: Exception) -> str:
-    """'chapter 04 (04_features.ipynb) failed in cell 12 of 40 ...' with the cell and the error."""
+def _record_input(executed: Path, source: Path) -> None:
+    """Name the course's notebook as the executed one's input (papermill ran an in-memory copy)."""
+    import nbformat
+
+    if not executed.is_file():
+        return
+    nb = nbformat.read(executed, as_version=4)
+    nb.metadata.setdefault("papermill", {})["input_path"] = str(source)
+    nbformat.write(nb, executed)
+
+
+def _failed_cell(err: Any, kept: list[int] | None, total: int | None, info: dict[str, Any]) -> tuple[str, str, int, int]:
+    """(where, first code line, cell number in the course's notebook (0: the injected parameters), cells in it)."""
+    cells = read_notebook(info["path"])["cells"]
+    if kept is None:  # not run in report mode: the course's notebook as it is
+        kept = list(range(len(cells)))
+    total = len(cells) if total is None else total
+    params = next((i for i, c in enumerate(cells) if "parameters" in _tags(c)), None)
+    params_at = kept.index(params) if params in kept else None
+    index = err.cell_index
+    injected_at = 0 if params_at is None else params_at + 1  # papermill's injected-parameters cell
+    if index == injected_at:
+        number = 0
+    else:
+        position = index - 1 if index > injected_at else index
+        number = kept[position] + 1 if 0 <= position < len(kept) else position + 1
+    code = [line for line in (err.source or "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    first = code[0].strip() if code else ""
+    where = "the injected parameters" if number == 0 else f"cell {number} of {total}"
+    return where, first, number, total
+
+
+def failure_summary(info: dict[str, Any], err: Exception, kept: list[int] | None = None, total: int | None = None) -> str:
+    """One line for the report's index: 'failed in cell 12 of 40 (`tx = ...`): ValueError: ...'."""
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(err, PapermillExecutionError):
+        return f"could not run: {type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+    where, first, _, _ = _failed_cell(err, kept, total, info)
+    lines = (err.evalue or "").strip().splitlines()
+    message = lines[0] if lines else ""
+    message = message if len(message) <= 300 else message[:299] + "…"
+    return f"failed in {where} (`{first[:60]}`): {err.ename}: {message}"
+
+
+def failure_text(
+    number: str, info: dict[str, Any], err: Exception, kept: list[int] | None = None, total: int | None = None
+) -> str:
+    """'chapter 04 (04_features.ipynb) failed in cell 12 of 40 ...' with the cell and the error.
+
+    The cell is numbered as in the course's notebook (``kept``: the positions of the cells that
+    ran, :func:`report_notebook`; ``total``: the cells of the course's notebook).
+    """
     from papermill.exceptions import PapermillExecutionError
 
     name = info["path"].name
     if not isinstance(err, PapermillExecutionError):
         return f"chapter {number} ({name}) could not run: {type(err).__name__}: {err}"
-    cells = read_notebook(info["path"])["cells"]
-    index = err.cell_index
-    params_at = next((i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])), None)
-    if params_at is not None and index > params_at:
-        index -= 1  # papermill inserted the injected-parameters cell after the parameters cell
-    code = [line for line in (err.source or "").splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    first = code[0].strip() if code else ""
+    where, first, _, _ = _failed_cell(err, kept, total, info)
     frames = [re.sub(r"\x1b\[[0-9;]*m", "", f).strip() for f in (err.traceback or [])]
     in_cell = [f for f in frames if f.startswith("Cell In[")]  # where in the chapter's own code it failed
-    where = ("\n  at " + "\n     ".join(in_cell[-1].splitlines()[:8])) if in_cell else ""
+    at = ("\n  at " + "\n     ".join(in_cell[-1].splitlines()[:8])) if in_cell else ""
     return (
-        f"chapter {number} ({name}, \"{info['title']}\") failed in cell {index + 1} of {len(cells)} "
-        f"(In [{err.exec_count}], starting `{first[:100]}`):\n  {err.ename}: {err.evalue}{where}\n"
-        "Nothing was written to --out. Run the chapter in Jupyter on the same data to investigate, or leave it out with --chapters."
+        f"chapter {number} ({name}, \"{info['title']}\") failed in {where} "
+        f"(In [{err.exec_count}], starting `{first[:100]}`):\n  {err.ename}: {err.evalue}{at}"
     )

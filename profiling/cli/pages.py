@@ -3,8 +3,9 @@
 :func:`render_chapter` turns an executed notebook into one HTML file with nbconvert (CSS and
 figures inlined; math from the MathJax copied next to the report when the course checkout vendors
 it, :func:`mathjax_source`, else from a CDN). :func:`index_html` writes the summary page from the
-run's record (``run.json``): the data, each chapter with its parameters or why it was skipped,
-the profile table's personas and segments, and the versions.
+run's record (``run.json``): the data and the report's settings (shop name, currency), each chapter
+with its parameters, or why it was skipped (with the option that would run it), or the error it
+failed with, the profile table's personas and segments, and the versions.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}code{background:#f5f5f5;padding:0 .2em}.skipped{color:#a0522d}.num{text-align:right}
+th{background:#f3f3f3}code{background:#f5f5f5;padding:0 .2em}.skipped{color:#a0522d}.failed{color:#b00020}.num{text-align:right}
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}
 """
 
@@ -116,6 +117,10 @@ def index_html(run: dict[str, Any]) -> str:
         ("Period", f"{e(s['first'])} to {e(s['last'])}"),
         ("Optional columns", e(", ".join(f"{c}: {'yes' if v else 'no'}" for c, v in s["has"].items()))),
     ]
+    labels = {"shop_name": "Shop name", "currency": "Currency"}
+    for name, setting in run.get("settings", {}).items():
+        value = "—" if setting["value"] is None else f"<code>{e(str(setting['value']))}</code>"
+        rows.append((labels.get(name, e(name)), f"{value} ({e(setting['from'])})"))
     out = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>Profiling report: {e(d['file'])}</title><style>{_CSS}</style></head><body>",
@@ -126,28 +131,42 @@ def index_html(run: dict[str, Any]) -> str:
         "<th>parameters injected</th></tr>",
     ]
     for ch in run["chapters"]:
+        links = [f"<a href='{e(ch[k])}'>{label}</a>" for k, label in (("html", "HTML"), ("notebook", "notebook")) if ch.get(k)]
         if ch["status"] == "ran":
-            result = f"<a href='{e(ch['html'])}'>HTML</a> · <a href='{e(ch['notebook'])}'>notebook</a>"
-            seconds = f"{ch['seconds']:.1f}"
+            result = " · ".join(links)
+            if ch.get("left_out"):
+                result += f"<br><small>left out: {e(', '.join(f'{v} {k}' for k, v in ch['left_out'].items()))} cell(s)</small>"
+        elif ch["status"] == "failed":
+            result = f"<span class='failed'>failed: {e(ch['error'])}</span>" + (
+                "<br>" + " · ".join(links) + " (as far as it ran)" if links else "")
         else:
             result = f"<span class='skipped'>skipped: {e(ch['reason'])}</span>"
-            seconds = "–"
+        seconds = f"{ch['seconds']:.1f}" if "seconds" in ch else "–"
         params = "<br>".join(f"<code>{e(k)} = {e(repr(v))}</code>" for k, v in ch.get("parameters", {}).items())
         out.append(f"<tr><td>{e(ch['chapter'])}. {e(ch['title'])}</td><td>{result}</td><td class='num'>{seconds}</td><td>{params}</td></tr>")
     out.append("</table>")
-    skipped = [ch for ch in run["chapters"] if ch["status"] != "ran"]
-    if skipped:
-        out.append("<p class='note'>" + "<br>".join(
-            f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in skipped) + "</p>")
+    notes = [f"Chapter {e(ch['chapter'])} failed: {e(ch['error'])}. The other chapters are complete; run this one in "
+             "Jupyter on the same data to investigate, or leave it out with --chapters."
+             for ch in run["chapters"] if ch["status"] == "failed"]
+    notes += [f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in run["chapters"] if ch["status"] == "skipped"]
+    if notes:
+        out.append("<p class='note'>" + "<br>".join(notes) + "</p>")
+    if run.get("left_out_tags"):
+        out.append("<p>Cells of the course tagged " + e(", ".join(run["left_out_tags"])) + " (about the course's own data, "
+                   "exercises and their solutions) are neither run nor shown in this report.</p>")
     p = run["profiles"]
-    out.append(
-        f"<h2>Profile table</h2><p><a href='profiles.parquet'>profiles.parquet</a>: {p['rows']:,} customers × "
-        f"{p['columns']} columns, built by {e(p['built_by'])}; cutoff {e(str(p['cutoff']))}.</p>"
-    )
-    out.append("<table><tr><th>persona</th><th>name</th><th class='num'>customers</th></tr>" + "".join(
-        f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"]) + "</table>")
-    out.append("<table><tr><th>RFM segment</th><th class='num'>customers</th></tr>" + "".join(
-        f"<tr><td>{e(k)}</td><td class='num'>{v:,}</td></tr>" for k, v in p["segments"].items()) + "</table>")
+    if "error" in p:
+        out.append(f"<h2>Profile table</h2><p class='note'><span class='failed'>The profile table could not be built: "
+                   f"{e(p['error'])}</span></p>")
+    else:
+        out.append(
+            f"<h2>Profile table</h2><p><a href='profiles.parquet'>profiles.parquet</a>: {p['rows']:,} customers × "
+            f"{p['columns']} columns, built by {e(p['built_by'])}; cutoff {e(str(p['cutoff']))}.</p>"
+        )
+        out.append("<table><tr><th>persona</th><th>name</th><th class='num'>customers</th></tr>" + "".join(
+            f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"]) + "</table>")
+        out.append("<table><tr><th>RFM segment</th><th class='num'>customers</th></tr>" + "".join(
+            f"<tr><td>{e(k)}</td><td class='num'>{v:,}</td></tr>" for k, v in p["segments"].items()) + "</table>")
     out.append("<h2>Parameters</h2><p>--param: " + (e(", ".join(f"{k}={v!r}" for k, v in run["parameters"].items())) or "none")
                + "; --cutoff: " + (e(str(run["cutoff"])) if run["cutoff"] else "not given (profile date: the day after the last transaction)")
                + ". Dates of the shipped data in the chapters' defaults were moved by "
