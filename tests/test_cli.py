@@ -13,6 +13,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -242,13 +244,23 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str], list[str]]]:
                                        ["--columns", RETAIL], ["latin.csv: the text is not valid UTF-8", "--encoding"]),
         "no customer ids at all": (write("guests.csv", GOOD_CSV.replace("13085.0", "")), ["--columns", RETAIL],
                                    ["guests.csv: column 'customer_id' (your column 'Customer ID'): every value is missing"]),
+        "every line a return": (write("returns.csv", frame.assign(Invoice=["C489434", "C489435"], Quantity=["-12", "-1"],
+                                                                 **{"Customer ID": ["13085.0", "13085.0"]}).to_csv(index=False)),
+                                ["--columns", RETAIL],
+                                ["returns.csv: column 'quantity' (your column 'Quantity'): every one of the 2 lines with a "
+                                 "customer has a quantity of zero or less", "no purchase to profile",
+                                 "--columns quantity=<your column>"]),
+        "every price zero": (write("free.csv", frame.assign(Price=["0", "0.0"]).to_csv(index=False)), ["--columns", RETAIL],
+                             ["free.csv: column 'unit_price' (your column 'Price'): every purchase line has a zero",
+                              "--columns unit_price=<your column>"]),
     }
     return cases
 
 
 BAD = ["missing file", "empty file", "header only", "binary bytes", "required column missing",
        "mapping names an absent column", "duplicate column names", "unparseable timestamp", "non-numeric quantity",
-       "non-numeric price", "non-UTF-8 without encoding", "no customer ids at all"]
+       "non-numeric price", "non-UTF-8 without encoding", "no customer ids at all", "every line a return",
+       "every price zero"]
 
 
 def test_bad_input_list_is_complete(tmp_path):
@@ -269,6 +281,10 @@ def test_bad_input_refused_before_anything_runs(tmp_path, capsys, command, case)
     err = capsys.readouterr().err
     assert code == 1, err
     assert err.startswith("profiling: error: ")
+    # on the command line, advice is given as options, not as Python keyword arguments
+    assert not re.search(r"(?<![\w-])(encoding|sep|timestamp_format|columns|sheet_name)=", err), err
+    if case in ("every line a return", "every price zero"):
+        assert err.count("\n") == 1  # one line
     for fragment in fragments:
         assert fragment in err, (fragment, err)
     assert (sha256(path) if path.exists() else None) == before  # the input is never written
@@ -284,6 +300,60 @@ def test_bad_input_exit_code_through_python_m(tmp_path):
     assert "dates.csv: column 'timestamp' (your column 'InvoiceDate')" in result.stderr
     assert "'32/13/2009'" in result.stderr
     assert not (tmp_path / "p.parquet").exists() and leftovers(tmp_path) == []
+
+
+def test_all_returns_shop_stops_the_report_before_any_chapter(tmp_path):
+    """A shop whose every line is a return: exit 1 with one line (file, column, problem, fix) through the entry
+    point, before the default chapters run (they would fail in chapter 06)."""
+    tx = datasets.make_transactions(40, n_items=20, random_state=2)
+    tx["quantity"] = -tx["quantity"].abs()
+    export = tx.rename(columns=THEIR_NAMES)
+    path = tmp_path / "returns_2023.csv"
+    export.to_csv(path, index=False)
+    out = tmp_path / "report"
+    result = subprocess.run([sys.executable, "-m", "profiling", "report", "--data", str(path), "--columns",
+                             flag(THEIR_NAMES), "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("profiling: error:")]
+    assert errors == [result.stderr.splitlines()[-1]] and len(errors) == 1
+    assert "returns_2023.csv: column 'quantity' (your column 'Qty')" in errors[0] and "no purchase to profile" in errors[0]
+    assert "chapter " not in result.stderr  # no chapter started
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_cutoff_before_the_first_purchase_is_refused(tmp_path, capsys):
+    """Returns before the first purchase: a cutoff between them leaves no purchase before it."""
+    tx = datasets.make_transactions(30, n_items=10, start="2021-01-01", end="2021-06-30", random_state=4)
+    early = tx.head(3).assign(quantity=-1, timestamp=pd.Timestamp("2020-12-01 10:00"))
+    path = tmp_path / "shop.csv"
+    pd.concat([early, tx]).to_csv(path, index=False)
+    code = main(["profiles", "--data", str(path), "--cutoff", "2020-12-15", "--out", str(tmp_path / "p.parquet"), "-q"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--cutoff 2020-12-15: the first purchase in shop.csv is on 2021-01-0" in err and "are returns" in err
+
+
+def test_outputs_have_the_usual_permissions(shop, tmp_path, capsys):
+    """profiles.parquet and the report folder follow the umask (not the private 0600/0700 of temporary files)."""
+    path, _ = shop
+    chapters_dir = _tiny_chapters(tmp_path / "nb", fail=False)
+    old = os.umask(0o027)
+    try:
+        table = tmp_path / "profiles.parquet"
+        assert main(["profiles", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                     "--k", "3", "--out", str(table), "-q"]) == 0
+        out = tmp_path / "report"
+        assert main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                     "--notebooks", str(chapters_dir), "--param", "sample_customers=40", "--out", str(out), "-q"]) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    assert table.stat().st_mode & 0o777 == 0o640
+    assert out.stat().st_mode & 0o777 == 0o750
+    for name in ("index.html", "run.json", "profiles.parquet", "transactions.parquet", "chapters/07_standin.ipynb",
+                 "chapters/07_standin.html"):
+        assert (out / name).stat().st_mode & 0o777 == 0o640, name
+    assert (out / "chapters").stat().st_mode & 0o777 == 0o750
 
 
 # ------------------------------------------------------------------------------- report
@@ -382,7 +452,7 @@ def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
 
 def _tiny_chapters(folder: Path, fail: bool) -> Path:
     """A chapters folder with one quick notebook that reads the data (and fails in cell 4 if asked)."""
-    folder.mkdir()
+    folder.mkdir(parents=True, exist_ok=True)
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     nb.metadata["profiling"] = {"needs": [], "report": True}  # in the default report (as chapters declare it)
@@ -398,20 +468,146 @@ def _tiny_chapters(folder: Path, fail: bool) -> Path:
     return folder
 
 
-def test_failing_chapter_keeps_existing_out(shop, tmp_path, capsys):
+def _standin(folder: Path, name: str, cells: list, params: str = "data_path = None  # the data\nsample_customers = None",
+             metadata: dict | None = None) -> Path:
+    """One stand-in chapter ``name`` in ``folder``: a title, a parameters cell, then ``cells``.
+
+    Each of ``cells`` is source text (a code cell), or (kind, source, tags) with kind "code"/"markdown".
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nb.metadata["profiling"] = metadata or {"needs": [], "report": True}
+    parameters = nbformat.v4.new_code_cell(params)
+    parameters.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell(f"# {int(name[:2])}. A stand-in chapter"), parameters]
+    for cell in cells:
+        kind, source, tags = ("code", cell, []) if isinstance(cell, str) else cell
+        new = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        if tags:
+            new.metadata["tags"] = tags
+        nb.cells.append(new)
+    nbformat.write(nb, folder / name)
+    return folder
+
+
+def test_failing_chapter_keeps_the_finished_ones(shop, tmp_path, capsys):
+    """One chapter fails: the others, the profile table and index.html (listing the failure) are written; exit 3."""
     path, _ = shop
-    chapters = _tiny_chapters(tmp_path / "nb", fail=True)
+    folder = tmp_path / "nb"
+    _standin(folder, "05_fine.ipynb", ["import pandas as pd\nprint('rows:', len(pd.read_parquet(data_path)))"])
+    _tiny_chapters(folder, fail=True)
+    _standin(folder, "08_later.ipynb", ["print('after the failure')"])
+    _standin(folder, "09_short.ipynb", ["print('never')"], params='data_path = None\nfit_cutoff = "2009-11-01"')
+    out = tmp_path / "report"
+    code = main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(folder), "--out", str(out), "--quiet", "--param", "sample_customers=60",
+                 "--param", "fit_cutoff=2001-01-01"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "chapter 07 (07_standin.ipynb" in err and "failed in cell 4 of 4" in err
+    assert "ValueError: boom: no such segment" in err and "the failing cell" not in err.split("starting")[0]
+    assert f"The report was written anyway to {out}/index.html: 3 chapter(s) ran, 1 failed" in err
+    assert "leave it out with --chapters 05,08,09" in err and "Nothing was written" not in err
+    assert leftovers(tmp_path) == []
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    status = {c["chapter"]: c["status"] for c in run["chapters"]}
+    assert status == {"05": "ran", "07": "failed", "08": "ran", "09": "ran"}
+    failed = run["chapters"][1]
+    assert failed["error"] == "failed in cell 4 of 4 (`raise ValueError('boom: no such segment')`): ValueError: boom: no such segment"
+    assert (out / failed["notebook"]).is_file() and (out / failed["html"]).is_file()  # as far as it ran, with the error
+    for entry in run["chapters"]:
+        if entry["status"] == "ran":
+            assert (out / entry["html"]).is_file() and (out / entry["notebook"]).is_file()
+    assert run["profiles"]["rows"] == len(pd.read_parquet(out / "profiles.parquet")) <= 60
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "failed: failed in cell 4 of 4" in index and "ValueError: boom: no such segment" in index
+    assert "Chapter 07 failed" in index and "chapters/05_fine.html" in index and "profiles.parquet" in index
+
+
+def test_a_skipped_chapter_is_listed_with_a_hint_beside_a_failure(shop, tmp_path, capsys):
+    path, _ = shop
+    no_text = tmp_path / "no_descriptions.csv"
+    pd.read_csv(path, dtype=str).drop(columns="Product Name").to_csv(no_text, index=False)
+    folder = _tiny_chapters(tmp_path / "nb", fail=True)
+    _standin(folder, "08_text.ipynb", ["print('never')"], metadata={"needs": ["description"], "report": True})
+    out = tmp_path / "report"
+    mapping = {k: v for k, v in THEIR_NAMES.items() if k != "description"}
+    code = main(["report", "--data", str(no_text), "--columns", flag(mapping), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(folder), "--out", str(out), "--quiet", "--param", "sample_customers=40"])
+    assert code == 3
+    assert "0 chapter(s) ran, 1 failed (listed there with the error), with the profile table." in capsys.readouterr().err
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Chapter 08 was skipped" in index and "map them with --columns description=&lt;your column&gt;" in index
+    assert "Chapter 07 failed: failed in cell 4 of 4" in index
+    assert json.loads((out / "run.json").read_text(encoding="utf-8"))["profiles"]["rows"] > 0
+
+
+def test_failing_chapter_with_force_replaces_the_old_report(shop, tmp_path, capsys):
+    """--force: the new report, with its failure listed, replaces the old one (it is what was asked for)."""
+    path, _ = shop
+    chapters_dir = _tiny_chapters(tmp_path / "nb", fail=True)
     out = tmp_path / "report"
     out.mkdir()
     (out / "keep.txt").write_text("an earlier report", encoding="utf-8")
-    code = main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
-                 "--notebooks", str(chapters), "--out", str(out), "--force", "--quiet"])
-    err = capsys.readouterr().err
-    assert code == 3
-    assert "chapter 07 (07_standin.ipynb" in err and "failed in cell 4 of 4" in err
-    assert "ValueError: boom: no such segment" in err and "the failing cell" not in err.split("starting")[0]
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]  # the existing folder is untouched
+    argv = ["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+            "--notebooks", str(chapters_dir), "--out", str(out), "--quiet", "--param", "sample_customers=40"]
+    assert main(argv) == 2 and "already exists" in capsys.readouterr().err  # without --force: untouched
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert main([*argv, "--force"]) == 3
+    assert "written anyway" in capsys.readouterr().err
+    assert not (out / "keep.txt").exists() and (out / "index.html").is_file()
     assert leftovers(tmp_path) == []
+
+
+def test_report_mode_leaves_out_book_only_exercise_and_solution_cells(shop, tmp_path, capsys):
+    """Cells tagged book-only, exercise or solution are neither run (they would fail) nor shown."""
+    path, _ = shop
+    folder = _standin(tmp_path / "nb", "04_tagged.ipynb", [
+        ("markdown", "A tour of the SHIPPED SHOP, a UK giftware seller.", ["book-only"]),
+        ("code", "raise RuntimeError('book-only code ran')", ["book-only", "hide-input"]),
+        "import pandas as pd\ntx = pd.read_parquet(data_path)\nprint('KEPT CELL', len(tx))",
+        ("markdown", "## Exercises\n\n1. EXERCISE TEXT", ["exercise"]),
+        ("code", "raise RuntimeError('solution ran')", ["solution", "hide-input"]),
+        ("markdown", "KEPT TEXT after the exercises", []),
+    ])
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(folder), "--out", str(out), "--param", "sample_customers=40"]) == 0
+    err = capsys.readouterr().err
+    assert "3 cell(s) of the book left out: 2 book-only, 1 solution" not in err  # (the exercise heading counts too)
+    assert "4 cell(s) of the book left out: 2 book-only, 1 exercise, 1 solution" in err
+    executed = nbformat.read(out / "chapters" / "04_tagged.ipynb", as_version=4)
+    sources = "\n".join(c.source for c in executed.cells)
+    assert "KEPT CELL" in sources and "KEPT TEXT" in sources
+    for gone in ("SHIPPED SHOP", "book-only code ran", "EXERCISE TEXT", "solution ran"):
+        assert gone not in sources
+    assert not any({"book-only", "exercise", "solution"} & set(c.metadata.get("tags", [])) for c in executed.cells)
+    assert executed.metadata["papermill"]["input_path"] == str(folder / "04_tagged.ipynb")  # the course's notebook
+    page = (out / "chapters" / "04_tagged.html").read_text(encoding="utf-8")
+    assert "KEPT TEXT" in page and "SHIPPED SHOP" not in page and "EXERCISE TEXT" not in page
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["chapters"][0]["left_out"] == {"book-only": 2, "exercise": 1, "solution": 1}
+    assert run["left_out_tags"] == ["book-only", "exercise", "solution"]
+    assert "left out: 2 book-only, 1 exercise, 1 solution cell(s)" in (out / "index.html").read_text(encoding="utf-8")
+    # the source notebook is unchanged
+    assert len(nbformat.read(folder / "04_tagged.ipynb", as_version=4).cells) == 8
+
+
+def test_a_failure_after_left_out_cells_names_the_cell_as_the_course_numbers_it(shop, tmp_path, capsys):
+    path, _ = shop
+    folder = _standin(tmp_path / "nb", "04_tagged.ipynb", [
+        ("markdown", "About the shipped data.", ["book-only"]),
+        ("code", "x = 1", ["exercise"]),
+        "# a comment\nraise KeyError('no such column')",
+    ])
+    out = tmp_path / "report"
+    assert main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(folder), "--out", str(out), "--quiet"]) == 3
+    err = capsys.readouterr().err
+    assert "failed in cell 5 of 5 (In [" in err and "starting `raise KeyError('no such column')`" in err
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["chapters"][0]["error"].startswith("failed in cell 5 of 5 (`raise KeyError")
 
 
 def test_force_replaces_a_finished_report(shop, tmp_path, capsys):
@@ -431,6 +627,83 @@ def test_force_replaces_a_finished_report(shop, tmp_path, capsys):
     assert run["chapters"][0]["parameters"] == {"data_path": "../transactions.parquet", "sample_customers": 50}
     assert run["profiles"]["rows"] == len(pd.read_parquet(out / "profiles.parquet")) <= 50  # the sample, as chapter 06
     assert leftovers(tmp_path) == []
+
+
+SETTINGS_CHAPTER = ["print('SHOP:', shop_name, '| CURRENCY:', currency)"]
+SETTINGS_PARAMS = 'data_path = None\nsample_customers = None\ncurrency = "GBP"\nshop_name = "Online Retail II"'
+
+
+def _settings_run(shop, tmp_path, capsys, *extra: str) -> tuple[int, str, dict]:
+    """A report of two stand-in chapters, one declaring currency and shop_name: (exit code, stderr, run.json)."""
+    path, _ = shop
+    folder = _standin(tmp_path / "nb", "02_money.ipynb", SETTINGS_CHAPTER, params=SETTINGS_PARAMS)
+    _tiny_chapters(folder, fail=False)
+    out = tmp_path / "report"
+    code = main(["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+                 "--notebooks", str(folder), "--out", str(out), "--param", "sample_customers=40", *extra])
+    err = capsys.readouterr().err
+    run = json.loads((out / "run.json").read_text(encoding="utf-8")) if code == 0 else {}
+    return code, err, run
+
+
+def test_currency_and_shop_name_reach_the_chapters_that_declare_them(shop, tmp_path, capsys):
+    code, err, run = _settings_run(shop, tmp_path, capsys, "--currency", "EUR", "--shop-name", "Chez Nous")
+    assert code == 0, err
+    params = {c["chapter"]: c["parameters"] for c in run["chapters"]}
+    assert params["02"]["currency"] == "EUR" and params["02"]["shop_name"] == "Chez Nous"
+    assert "currency" not in params["07"] and "shop_name" not in params["07"]  # not declared there
+    assert "SHOP: Chez Nous | CURRENCY: EUR" in (tmp_path / "report" / "chapters" / "02_money.html").read_text(encoding="utf-8")
+    assert run["settings"] == {"currency": {"value": "EUR", "from": "--currency"},
+                               "shop_name": {"value": "Chez Nous", "from": "--shop-name"}}
+    assert "--currency sets" not in err
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert "<th>Currency</th><td><code>EUR</code> (--currency)" in index and "Chez Nous" in index
+
+
+def test_without_settings_other_data_get_the_files_name_and_plain_currency(shop, tmp_path, capsys):
+    """Never the shipped shop's name or currency on other data: the file's stem, and 'currency' with a note."""
+    code, err, run = _settings_run(shop, tmp_path, capsys)
+    assert code == 0, err
+    params = run["chapters"][0]["parameters"]
+    assert params["shop_name"] == "orders" and params["currency"] == "currency"
+    assert err.count("--currency sets the currency") == 1
+    page = (tmp_path / "report" / "chapters" / "02_money.html").read_text(encoding="utf-8")
+    assert "SHOP: orders | CURRENCY: currency" in page and "Online Retail II" not in page.split("parameters")[-1]
+    assert run["settings"]["shop_name"]["from"].startswith("the data file's name")
+
+
+def test_currency_through_param_and_conflicts(shop, tmp_path, capsys):
+    code, err, run = _settings_run(shop, tmp_path, capsys, "--param", "currency=USD")
+    assert code == 0, err
+    assert run["chapters"][0]["parameters"]["currency"] == "USD" and "--currency sets" not in err
+    assert run["settings"]["currency"] == {"value": "USD", "from": "--param currency"}
+    code, err, _ = _settings_run(shop, tmp_path / "again", capsys, "--currency", "EUR", "--param", "currency=USD")
+    assert code == 2
+    assert "--currency EUR and --param currency=USD both set currency; give it once, as --currency EUR." in err
+    code, err, _ = _settings_run(shop, tmp_path / "third", capsys, "--shop-name", "A", "--param", "shop_name=B")
+    assert code == 2 and "give it once, as --shop-name A" in err
+
+
+def test_the_shipped_data_keep_the_chapters_defaults(shop, tmp_path, capsys, monkeypatch):
+    """On the shipped file (the same bytes) no setting is injected unless given: the chapters' own defaults hold."""
+    path, _ = shop
+    shipped_dir = tmp_path / "data"
+    shipped_dir.mkdir()
+    (shipped_dir / "online_retail_ii_2009_2010.parquet").write_bytes(path.read_bytes())  # stands in for the shipped file
+    (shipped_dir / "countries.csv").write_bytes((ROOT / "data" / "countries.csv").read_bytes())  # the cleaning reads it
+    monkeypatch.setenv("PROFILING_DATA", str(shipped_dir))
+    from profiling.cli import commands
+
+    assert commands._is_shipped(path) and commands._is_shipped(shipped_dir / "online_retail_ii_2009_2010.parquet")
+    code, err, run = _settings_run(shop, tmp_path, capsys)
+    assert code == 0, err
+    params = run["chapters"][0]["parameters"]
+    assert "currency" not in params and "shop_name" not in params and "--currency sets" not in err
+    assert "SHOP: Online Retail II | CURRENCY: GBP" in (tmp_path / "report" / "chapters" / "02_money.html").read_text(encoding="utf-8")
+    code, err, run = _settings_run(shop, tmp_path / "given", capsys, "--currency", "GBP")
+    assert run["chapters"][0]["parameters"]["currency"] == "GBP" and "shop_name" not in run["chapters"][0]["parameters"]
+    monkeypatch.setenv("PROFILING_DATA", str(tmp_path / "nowhere"))
+    assert not commands._is_shipped(path)
 
 
 @pytest.mark.parametrize(("extra", "message"), [

@@ -34,17 +34,31 @@ Chapters on other data
   ``{"profiling": {"needs": ["description"], "report": true}}``. A chapter is skipped, with a
   note in ``index.html``, when it needs a column the data lack or when its moved dates fall
   before the data begin.
+* Settings: ``--shop-name`` and ``--currency`` reach every chapter that declares ``shop_name`` or
+  ``currency`` (``--param`` may set them instead, not as well). Not given, a report on other data
+  than the shipped file names the shop after the file (``orders_2021.csv`` -> ``orders_2021``) and
+  labels amounts "currency"; on the shipped file the chapters keep their defaults.
+* Report mode: cells tagged ``book-only`` (about the shipped data), ``exercise`` or ``solution``
+  are removed from the copy of a chapter that runs, so they are neither run nor shown
+  (:func:`profiling.cli.chapters.report_notebook`). The book keeps them.
 
 Safety
 ------
 * The input file is only read. The data are validated (:func:`profiling.datasets.load_transactions`)
   before any notebook runs.
 * Output is built next to ``--out`` in a hidden temporary file or folder and moved into place only
-  when complete; a failed or interrupted run removes it. An existing ``--out`` is never replaced
-  unless ``--force`` is given, and never when it is (or contains) the input file.
+  when complete; an interrupted run removes it. A chapter that fails does not stop the report:
+  the finished chapters and the profile table are moved into place with ``index.html`` listing
+  the failure, and the exit code is 3. An existing ``--out`` is never replaced unless ``--force``
+  is given, and never when it is (or contains) the input file. What is written has the usual
+  permissions (files 0644, folders 0755 under umask 022).
+* Data that cannot be profiled stop the command before anything runs, e.g. a file whose every
+  line is a return (no purchase): one line naming the file, the column, the problem and the fix.
+* Messages give the command-line form of advice (``--encoding gbk``, not ``encoding='gbk'``).
 * Exit codes: 0 success; 1 the data cannot be used (message names file, column, problem, fix);
   2 wrong options (bad mapping syntax, unknown chapter or parameter, ``--out`` exists, ...);
-  3 a chapter failed (message names the chapter and the cell); 130 interrupted.
+  3 a chapter failed (message names the chapter and the cell; the rest of the report is
+  written); 130 interrupted.
 
 The modules, by role
 --------------------

@@ -8,7 +8,11 @@ command's own business: where the output goes, and that it only appears when com
 
 * ``profiles`` writes one file with :func:`profiling.storage.atomic_write`.
 * ``report`` builds its folder next to ``--out`` in a hidden ``.partial`` folder and renames it into
-  place when complete; a failed or interrupted run removes it.
+  place when complete. A chapter that fails does not stop the others: the finished chapters, the
+  profile table and ``index.html`` (listing the failure) are moved into place, and the exit code is
+  3. An interrupted run, or an error of the command itself, removes the folder.
+* Files and folders are written with the usual permissions (0644 / 0755 under the usual umask 022),
+  not the private ones of temporary files.
 * An existing ``--out`` is replaced only with ``--force``, and never when it is (or holds) the input.
 """
 
@@ -30,7 +34,7 @@ import pandas as pd
 from profiling import datasets, storage
 from profiling.cli import chapters, pages
 from profiling.cli.columns import columns_text
-from profiling.cli.parsing import EXIT_DATA, CliError, Progress, parse_columns, parse_param
+from profiling.cli.parsing import EXIT_CHAPTER, EXIT_DATA, CliError, Progress, parse_columns, parse_param
 from profiling.datasets import DataError
 
 __all__ = ["load", "run_columns", "run_profiles", "run_report"]
@@ -59,7 +63,35 @@ def load(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
             f"{path}: column 'customer_id' (your column '{source}'): every value is missing, so there is no customer "
             "to profile. Map the column that identifies the customer with --columns customer_id=<your column>."
         )
+    _check_purchases(tx, path, mapping)
     return tx
+
+
+def _yours(mapping: dict[str, str], column: str) -> str:
+    return f"column '{column}'" + (f" (your column '{mapping[column]}')" if column in mapping else "")
+
+
+def _purchases(tx: pd.DataFrame) -> pd.Series:
+    """The lines that are purchases: a known customer, a positive quantity and a positive price (as cleaning keeps)."""
+    return tx["customer_id"].notna() & (tx["quantity"] > 0) & (tx["unit_price"] > 0)
+
+
+def _check_purchases(tx: pd.DataFrame, path: Path, mapping: dict[str, str]) -> None:
+    """A shop without one purchase (every line a return or cancellation, or free) cannot be profiled: say so now."""
+    known = tx["customer_id"].notna()
+    if _purchases(tx).any():
+        return
+    if not (known & (tx["quantity"] > 0)).any():
+        raise DataError(
+            f"{path}: {_yours(mapping, 'quantity')}: every one of the {int(known.sum()):,} lines with a customer has a "
+            "quantity of zero or less (returns or cancellations), so there is no purchase to profile. Export the orders "
+            "together with the returns, or map the column of ordered quantities with --columns quantity=<your column>."
+        )
+    raise DataError(
+        f"{path}: {_yours(mapping, 'unit_price')}: every purchase line has a zero, negative or missing price, so there "
+        "is no purchase to profile. Map the column of unit prices with --columns unit_price=<your column> "
+        "(a line total is not a unit price)."
+    )
 
 
 def _summary(tx: pd.DataFrame) -> dict[str, Any]:
@@ -93,6 +125,13 @@ def _cutoff(text: str | None, tx: pd.DataFrame, path: Path) -> pd.Timestamp | No
         raise CliError(
             f"--cutoff {text}: {path.name} starts on {first:%Y-%m-%d %H:%M}, so no purchase is before the cutoff. "
             f"Pick a date after it (the data run to {last:%Y-%m-%d}), or leave --cutoff out to use all the data."
+        )
+    first_purchase = tx.loc[_purchases(tx), "timestamp"].min()
+    if cut <= first_purchase:
+        raise CliError(
+            f"--cutoff {text}: the first purchase in {path.name} is on {first_purchase:%Y-%m-%d %H:%M} (the lines before it "
+            f"are returns), so no purchase is before the cutoff. Pick a date after it (the data run to {last:%Y-%m-%d}), "
+            "or leave --cutoff out to use all the data."
         )
     return cut
 
@@ -133,6 +172,17 @@ def _replace_dir(tmp: Path, out: Path, force: bool) -> None:
         os.rename(tmp, out)
 
 
+def _usual_mode(folder: bool) -> int:
+    """The mode a new file (0666) or folder (0777) gets under the process's umask (0644 / 0755 with umask 022).
+
+    Temporary files and folders (``mkstemp``, ``mkdtemp``) are private (0600 / 0700); what the
+    command leaves as its output is not.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return (0o777 if folder else 0o666) & ~mask
+
+
 # --------------------------------------------------------------------------------------------
 # profiling columns / profiling profiles
 # --------------------------------------------------------------------------------------------
@@ -163,6 +213,8 @@ def run_profiles(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
     del tx
 
     def write(stream: Any) -> None:
+        if hasattr(os, "fchmod"):
+            os.fchmod(stream.fileno(), _usual_mode(folder=False))  # the temporary file is 0600
         if out.suffix.lower() == ".csv":
             profiles.to_csv(stream)
         else:
@@ -217,8 +269,60 @@ def _user_params(values: list[str] | None, chosen: list[str], infos: dict[str, d
     return user
 
 
+#: The shipped Online Retail II, as :func:`profiling.datasets.load_online_retail` reads it.
+_SHIPPED_FILE = "online_retail_ii_2009_2010.parquet"
+
+
+def _is_shipped(data: Path) -> bool:
+    """Whether the data file is the shipped Online Retail II (the same file, or the same bytes)."""
+    try:
+        shipped = storage.data_dir() / _SHIPPED_FILE
+    except FileNotFoundError:
+        return False
+    if not shipped.is_file() or not data.is_file():
+        return False
+    if data.resolve() == shipped.resolve():
+        return True
+    return data.stat().st_size == shipped.stat().st_size and storage.file_sha256(data) == storage.file_sha256(shipped)
+
+
+def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str], infos: dict[str, dict[str, Any]],
+              shipped: bool, say: Progress) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The settings injected into the chapters that declare them (:data:`profiling.cli.chapters.SETTINGS`), and their record.
+
+    ``--currency`` and ``--shop-name``, or the same names in ``--param`` (not both). Not given, on the
+    shipped data the chapters keep their own defaults; on any other data the shop is named after the
+    file (``orders_2021.csv`` -> ``orders_2021``) and amounts are in "currency", so that a report never
+    carries the shipped shop's name or currency.
+    """
+    defaults = {"shop_name": (Path(args.data).stem, "the data file's name; set it with --shop-name"),
+                "currency": ("currency", "not given; set it with --currency, e.g. --currency EUR")}
+    injected: dict[str, Any] = {}
+    record: dict[str, dict[str, Any]] = {}
+    for name, option in chapters.SETTINGS.items():
+        given = getattr(args, name, None)
+        if given is not None and name in user:
+            raise CliError(f"{option} {given} and --param {name}={user[name]} both set {name}; give it once, "
+                           f"as {option} {shlex.quote(str(given))}.")
+        if name in user:
+            record[name] = {"value": user[name], "from": f"--param {name}"}
+        elif given is not None:
+            injected[name] = given
+            record[name] = {"value": given, "from": option}
+        elif shipped:
+            record[name] = {"value": None, "from": "the chapters' default (the shipped data)"}
+        else:
+            injected[name], why = defaults[name]
+            record[name] = {"value": injected[name], "from": why}
+    if "currency" in injected and getattr(args, "currency", None) is None and any(
+            "currency" in infos[n]["params"] for n in chosen):
+        say("amounts are labelled 'currency': --currency sets the currency of your data (e.g. --currency EUR)")
+    return injected, record
+
+
 def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
-          tx: pd.DataFrame, summary: dict[str, Any], say: Progress) -> list[dict[str, Any]]:
+          tx: pd.DataFrame, summary: dict[str, Any], say: Progress,
+          settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """One entry per chosen chapter: its parameters, or why it is skipped (a column or days it lacks)."""
     shift = chapters.date_shift(tx)
     first_day = tx["timestamp"].min().normalize()
@@ -227,7 +331,7 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
         info = infos[n]
         lacking = [c for c in info["needs"] if not summary["has"].get(c, True)]
         entry: dict[str, Any] = {"chapter": n, "title": info["title"], "file": info["path"].name}
-        params, too_short = chapters.chapter_params(info, user, cutoff_text, shift, first_day)
+        params, too_short = chapters.chapter_params(info, user, cutoff_text, shift, first_day, settings)
         if lacking:
             entry.update(status="skipped", reason=f"needs the column(s) {lacking}, which the data do not have "
                          f"(map them with --columns {lacking[0]}=<your column>)")
@@ -243,11 +347,16 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
 
 def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
                      say: Progress) -> tuple[pd.DataFrame, str, str | None]:
-    """The report's profile table: chapter 06's if it ran, else built by the pipeline (as chapter 06 would)."""
+    """The report's profile table: chapter 06's if it ran, else built by the pipeline (as chapter 06 would).
+
+    Raises ``ValueError`` (from the pipeline) when the table cannot be built.
+    """
     path = folder / "profiles.parquet"
-    if path.is_file():
-        p06 = next((e["parameters"] for e in to_run if "output_path" in e.get("parameters", {})), {})
-        return pd.read_parquet(path), "chapter 06", p06.get("cutoff", cutoff_text)
+    writer = next((e for e in to_run if "output_path" in e.get("parameters", {})), None)
+    if writer is not None and writer.get("status") == "ran" and path.is_file():
+        return pd.read_parquet(path), "chapter 06", writer["parameters"].get("cutoff", cutoff_text)
+    if path.exists():  # left by a chapter 06 that failed afterwards: not trusted
+        path.unlink()
     from profiling import profiles as _profiles
 
     say("building the profile table (as chapter 06 does) ...")
@@ -257,8 +366,52 @@ def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str,
     return table, "the command (chapter 06's steps" + (f", {options}" if options else "") + ")", cutoff_text
 
 
+def _run_one(entry: dict[str, Any], info: dict[str, Any], folder: Path, mathjax: bool, say: Progress) -> str | None:
+    """Run one chapter into ``folder/chapters`` and render it; record the outcome in ``entry``.
+
+    Returns the full failure message (``None`` if the chapter ran): a failing chapter does not
+    stop the report, its executed notebook (with the error) is kept and rendered where possible.
+    """
+    executed = folder / "chapters" / info["path"].name
+    html_url = "../static/mathjax/tex-mml-chtml.js" if mathjax else None
+    started = say.elapsed()
+    try:
+        left_out = chapters.run_chapter(info, entry["parameters"], executed, say.quiet)
+    except chapters.ChapterFailed as err:
+        entry.update(status="failed", error=err.summary, seconds=round(say.elapsed() - started, 1))
+        say(f"chapter {entry['chapter']} FAILED ({entry['seconds']:.1f} s): {err.summary}")
+        if executed.is_file():
+            entry["notebook"] = f"chapters/{executed.name}"
+            try:
+                pages.render_chapter(executed, folder / "chapters" / f"{executed.stem}.html", html_url)
+                entry["html"] = f"chapters/{executed.stem}.html"
+            except Exception:  # noqa: BLE001 - the error of the chapter is the one to report
+                pass
+        return str(err)
+    entry.update(status="ran", seconds=round(say.elapsed() - started, 1), notebook=f"chapters/{executed.name}",
+                 html=f"chapters/{executed.stem}.html", left_out=left_out)
+    say(f"chapter {entry['chapter']} done in {entry['seconds']:.1f} s"
+        + (f" ({sum(left_out.values())} cell(s) of the book left out: {_counts(left_out)})" if left_out else ""))
+    try:
+        pages.render_chapter(executed, folder / entry["html"], html_url)
+    except Exception as err:  # noqa: BLE001 - an HTML page that cannot be made fails this chapter only
+        summary = f"ran, but its HTML page could not be made: {type(err).__name__}: {err}".splitlines()[0]
+        entry.update(status="failed", error=summary)
+        del entry["html"]
+        return f"chapter {entry['chapter']} ({info['path'].name}) {summary}"
+    return None
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{v} {k}" for k, v in counts.items())
+
+
 def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
-    """``profiling report``: validate, run the chapters in a temporary folder beside ``--out``, move it into place."""
+    """``profiling report``: validate, run the chapters in a temporary folder beside ``--out``, move it into place.
+
+    A failing chapter does not stop the others; the report is written with it listed as failed,
+    and :class:`~profiling.cli.parsing.CliError` (exit code 3) is raised afterwards.
+    """
     import importlib.util
 
     missing = [m for m in ("papermill", "nbconvert") if importlib.util.find_spec(m) is None]
@@ -270,6 +423,7 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
     available, infos = _chapter_infos(args.notebooks)
     chosen = chapters.select(args.chapters, available, infos)
     user = _user_params(args.param, chosen, infos)
+    settings, settings_record = _settings(args, user, chosen, infos, _is_shipped(data), say)
 
     tx = load(args, say)  # all data problems surface here, before any notebook runs
     cutoff = _cutoff(args.cutoff, tx, data)
@@ -277,8 +431,10 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
     summary = _summary(tx)
     _valid(say, summary)
     shift = chapters.date_shift(tx)
+    sha256 = storage.file_sha256(data)
 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    os.chmod(tmp, _usual_mode(folder=True))  # mkdtemp's folder is private (0700)
     moved = False
     try:
         (tmp / "chapters").mkdir()
@@ -286,33 +442,40 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         mathjax = pages.mathjax_source()
         if mathjax is not None:
             shutil.copytree(mathjax, tmp / "static" / "mathjax")
-        run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say)
+        run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say, settings)
         del tx
         to_run = [e for e in run_chapters if "parameters" in e]
+        failures = []
         for i, entry in enumerate(to_run, start=1):
             n, info = entry["chapter"], infos[entry["chapter"]]
             say(f"chapter {n} ({i}/{len(to_run)}): {info['title']} ...")
-            executed = tmp / "chapters" / info["path"].name
-            started = say.elapsed()
-            chapters.run_chapter(info, entry["parameters"], executed, say.quiet)
-            entry.update(status="ran", seconds=round(say.elapsed() - started, 1),
-                         notebook=f"chapters/{executed.name}", html=f"chapters/{executed.stem}.html")
-            say(f"chapter {n} done in {entry['seconds']:.1f} s")
-            pages.render_chapter(executed, tmp / entry["html"], "../static/mathjax/tex-mml-chtml.js" if mathjax else None)
+            failure = _run_one(entry, info, tmp, mathjax is not None, say)
+            if failure is not None:
+                failures.append(failure)
 
-        profiles, built_by, profile_cutoff = _report_profiles(tmp, to_run, user, cutoff_text, say)
-        if profile_cutoff is None:
-            profile_cutoff = f"{pd.Timestamp(summary['last']).normalize() + pd.Timedelta(days=1):%Y-%m-%d} (the day after the last transaction)"
+        try:
+            profiles, built_by, profile_cutoff = _report_profiles(tmp, to_run, user, cutoff_text, say)
+        except ValueError as err:
+            profiles_record: dict[str, Any] = {"error": f"{err}".splitlines()[0]}
+            failures.append(f"the profile table could not be built: {err}")
+            say(f"the profile table could not be built: {err}")
+        else:
+            if profile_cutoff is None:
+                profile_cutoff = (f"{pd.Timestamp(summary['last']).normalize() + pd.Timedelta(days=1):%Y-%m-%d} "
+                                  "(the day after the last transaction)")
+            profiles_record = {**pages.profile_summary(profiles), "built_by": built_by, "cutoff": profile_cutoff}
         run = {
             "command": "profiling " + shlex.join(args.argv),
             "created": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "data": {"file": data.name, "bytes": data.stat().st_size, "sha256": storage.file_sha256(data),
+            "data": {"file": data.name, "bytes": data.stat().st_size, "sha256": sha256,
                      "columns": parse_columns(args.columns), "summary": summary},
             "cutoff": cutoff_text,
             "date_shift_days": int(shift.days),
             "parameters": user,
+            "settings": settings_record,
+            "left_out_tags": list(chapters.LEFT_OUT_TAGS),
             "chapters": run_chapters,
-            "profiles": {**pages.profile_summary(profiles), "built_by": built_by, "cutoff": profile_cutoff},
+            "profiles": profiles_record,
             "versions": pages.versions(),
             "math_note": ("Math in the chapter pages renders offline (MathJax 3 copied into static/)." if mathjax else
                           "Math in the chapter pages loads MathJax from a CDN (needs the network); text, tables and figures do not."),
@@ -322,9 +485,22 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         (tmp / "index.html").write_text(pages.index_html(run), encoding="utf-8")
         _replace_dir(tmp, out, args.force)
         moved = True
-        say(f"report written to {out}/index.html ({sum(e['status'] == 'ran' for e in run_chapters)} chapter(s) ran, "
-            f"{sum(e['status'] != 'ran' for e in run_chapters)} skipped)")
-        return run
     finally:
         if not moved and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+    counts = {s: sum(e["status"] == s for e in run_chapters) for s in ("ran", "failed", "skipped")}
+    say(f"report written to {out}/index.html ({counts['ran']} chapter(s) ran, {counts['skipped']} skipped"
+        + (f", {counts['failed']} failed" if counts["failed"] else "") + ")")
+    if failures:
+        failed = [e["chapter"] for e in run_chapters if e["status"] == "failed"]
+        others = [n for n in chosen if n not in failed]
+        leave_out = f"--chapters {','.join(others)}" if failed and others else "--chapters"
+        raise CliError(
+            "\n".join(failures) + f"\nThe report was written anyway to {out}/index.html: {counts['ran']} chapter(s) ran"
+            + (f", {counts['failed']} failed (listed there with the error)" if counts["failed"] else "")
+            + (", with the profile table." if "error" not in profiles_record else ", without the profile table.")
+            + (f" Run a failed chapter in Jupyter on the same data to investigate, or leave it out with {leave_out}."
+               if failed else ""),
+            EXIT_CHAPTER,
+        )
+    return run
