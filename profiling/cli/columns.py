@@ -79,14 +79,14 @@ def _read_csv_head(path: Path, encoding: str | None, sep: str | None, n: int) ->
         raise datasets._encoding_error(path, encoding)
     text = datasets._text_head(path, encoding)
     guessed = datasets._guess_sep(text)
-    warnings = []
+    problems = []
     enc = encoding or "utf-8-sig"
     if sep is None:
         sep = guessed
     elif guessed != sep:
         first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
         if datasets._field_count(first_line, sep) <= 1 < datasets._field_count(first_line, guessed):
-            warnings.append(f"{path.name}: with --sep {_shell(sep)} the header is a single column; it was read with "
+            problems.append(f"{path.name}: with --sep {_shell(sep)} the header is a single column; it was read with "
                             f"--sep {_shell(guessed)}, which splits it. Keep --sep {_shell(guessed)} in the commands below.")
             sep = guessed
     try:
@@ -99,7 +99,7 @@ def _read_csv_head(path: Path, encoding: str | None, sep: str | None, n: int) ->
         rows = pd.read_csv(path, nrows=n, dtype=str, encoding=enc, sep=sep, keep_default_na=False, index_col=False)
     where = "detected" if given is None else "given"
     kind = f"CSV (encoding {encoding or 'UTF-8'}, {where}; sep {sep!r})"
-    return _Head(header, rows, kind, ".csv", encoding, sep, warnings)
+    return _Head(header, rows, kind, ".csv", encoding, sep, problems)
 
 
 def _read_head(path: Path, encoding: str | None, sep: str | None, sheet: str | int, n: int) -> _Head:
