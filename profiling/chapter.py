@@ -84,10 +84,15 @@ def setup(*, threads: int | None = None, max_columns: int = 20, max_colwidth: in
 
 
 def _code_digest() -> str:
+    """SHA-256 (first 16 hex digits) of the loading and cleaning code: a change to it is a new cache key."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for name in ("datasets.py", "cleaning.py", "chapter.py"):
-        digest.update((here / name).read_bytes())
+    for name in ("datasets", "cleaning", "chapter"):
+        package = here / name
+        files = sorted(package.rglob("*.py")) if package.is_dir() else [here / f"{name}.py"]
+        for path in files:
+            digest.update(path.relative_to(here).as_posix().encode("utf-8"))
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 

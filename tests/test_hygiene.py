@@ -178,6 +178,14 @@ def test_exercise_solutions_are_hidden(path: Path) -> None:
     assert len(solutions) >= 2, f"{path.name}: the Exercises section needs 2-4 exercises, each with a solution cell"
     for i, cell in solutions:
         assert SOLUTION_TAG in _tags(cell), f"{path.name}: exercise solution cell {i} must be tagged {SOLUTION_TAG!r}"
+    # One tagging scheme for the book, the student edition and the report: every cell of the section is
+    # tagged `exercise` (markdown) or `solution` (code), and `profiling report` runs neither.
+    for i, cell in enumerate(nb["cells"][start_cell:end_cell], start=start_cell):
+        wanted = "exercise" if cell["cell_type"] == "markdown" else "solution"
+        assert wanted in _tags(cell), f"{path.name}: cell {i} of the Exercises section must be tagged {wanted!r}"
+    outside = [i for i, c in enumerate(nb["cells"]) if not start_cell <= i < end_cell
+               and {"exercise", "solution"} & set(_tags(c))]
+    assert not outside, f"{path.name}: cells {outside} are tagged exercise/solution outside the Exercises section"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,3 +352,15 @@ def test_package_names_in_the_book_exist() -> None:
             if not hasattr(mod, name):
                 missing.append(f"{where}: {module}.{name}")
     assert not missing, f"names the package no longer has: {sorted(set(missing))}"
+
+
+@each_notebook
+def test_amounts_are_labelled_with_the_currency_parameter(path: Path) -> None:
+    """No chapter writes the shipped shop's currency into its code: labels and sentences use `currency`."""
+    nb = _load(path)
+    code = [(i, _text(c["source"])) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"]
+    params = next((s for i, s in code if "parameters" in _tags(nb["cells"][i])), "")
+    literal = [i for i, s in code if re.search(r"\bGBP\b", s) and "parameters" not in _tags(nb["cells"][i])]
+    assert not literal, f"{path.name}: code cells {literal} write 'GBP'; use the `currency` parameter"
+    if any("{currency}" in s for _, s in code):
+        assert re.search(r"^currency = ", params, re.M), f"{path.name}: uses {{currency}} but declares no currency parameter"
