@@ -500,6 +500,17 @@ def test_module_exports_exist():
         assert hasattr(cleaning, name), name
 
 
+def test_package_reexports_the_names_of_its_modules():
+    """profiling.cleaning is split by role (rules, fusion); its __all__ is exactly theirs, each name once."""
+    from profiling.cleaning import fusion, rules
+
+    names = []
+    for module in (rules, fusion):
+        assert all(getattr(cleaning, n) is getattr(module, n) for n in module.__all__), module.__name__
+        names += module.__all__
+    assert sorted(cleaning.__all__) == sorted(names) and len(set(names)) == len(names)
+
+
 def test_default_rules_keep_returns_leaves_out_only_the_return_rules():
     from profiling.cleaning import RETURN_RULES, default_rules
 

@@ -12,6 +12,7 @@ import pytest
 
 from profiling import embeddings
 from profiling.embeddings import EMBEDDING_DIM, MODEL_NAME, embed, load_model, model_path, nearest_neighbours
+from profiling.embeddings.model import _unnormalized_model
 
 SENTENCES = ["red christmas tree decoration", "christmas bauble", "garden hose"]
 
@@ -28,7 +29,8 @@ def test_import_changes_no_environment_and_loading_goes_offline() -> None:
         "for k in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE'): os.environ.pop(k, None)\n"
         "import profiling.embeddings as e\n"
         "assert 'HF_HUB_OFFLINE' not in os.environ, 'import set the environment'\n"
-        "e._offline()\n"
+        "from profiling.embeddings.model import _offline\n"
+        "_offline()\n"
         "assert os.environ['HF_HUB_OFFLINE'] == os.environ['TRANSFORMERS_OFFLINE'] == '1'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -98,7 +100,7 @@ def test_loads_local_folder_not_hub_name_and_without_network(monkeypatch: pytest
         vectors = fresh.encode(SENTENCES[:1], show_progress_bar=False)
     finally:
         load_model.cache_clear()  # the next test loads again without the patches
-        embeddings._unnormalized_model.cache_clear()
+        _unnormalized_model.cache_clear()
 
     assert vectors.shape == (1, EMBEDDING_DIM)
     assert len(calls) == 1
@@ -266,7 +268,7 @@ def test_nearest_neighbours_on_embeddings(model) -> None:
 import json
 import warnings
 
-from profiling.storage import CACHE_ENV
+from profiling.storage import CACHE_ENV, default_cache_dir
 from profiling.embeddings import (
     CacheWarning,
     SentenceEmbedder,
@@ -274,7 +276,6 @@ from profiling.embeddings import (
     cache_key,
     cache_paths,
     cached,
-    default_cache_dir,
     make_embedder,
     normalize_texts,
     texts_sha256,
@@ -468,3 +469,17 @@ def test_embedders_follow_the_scikit_learn_contract() -> None:
     assert not hasattr(clone(fitted), "svd_")
     sentence = SentenceEmbedder(batch_size=7, use_cache=False)
     assert clone(sentence).get_params() == sentence.get_params() and not hasattr(sentence, "last_cache_status_")
+
+
+def test_package_reexports_the_names_of_its_modules() -> None:
+    """profiling.embeddings is split by role; its __all__ is exactly the modules' names, each once."""
+    from profiling import ProfilingWarning
+    from profiling.embeddings import cache, embedders, neighbours
+    from profiling.embeddings import model as model_module
+
+    names = []
+    for module in (model_module, neighbours, cache, embedders):
+        assert all(getattr(embeddings, n) is getattr(module, n) for n in module.__all__), module.__name__
+        names += module.__all__
+    assert sorted(embeddings.__all__) == sorted(names) and len(set(names)) == len(names)
+    assert issubclass(embeddings.CacheWarning, ProfilingWarning)

@@ -344,3 +344,14 @@ def test_minimization_table() -> None:
         privacy.minimization_table(["a"], {})
     with pytest.raises(ValueError, match="repeat"):
         privacy.minimization_table(["a", "a"], {"x": ["a"]})
+
+
+def test_package_reexports_the_names_of_its_modules() -> None:
+    """profiling.privacy is split by role; its __all__ is exactly the modules' names, each once."""
+    from profiling.privacy import anonymity, dp, minimization, pseudonyms
+
+    names = []
+    for module in (pseudonyms, anonymity, dp, minimization):
+        assert all(getattr(privacy, n) is getattr(module, n) for n in module.__all__), module.__name__
+        names += module.__all__
+    assert sorted(privacy.__all__) == sorted(names) and len(set(names)) == len(names)

@@ -1,7 +1,5 @@
-"""Clean canonical transactions with named, documented rules, and fuse a country reference table.
+"""Clean canonical transactions with named, documented rules, each accounted for in a report.
 
-Cleaning
---------
 :func:`clean` applies a list of :class:`Rule` objects in order. Each rule either marks rows to
 **remove** (``kind="filter"``: its function returns a boolean mask, ``True`` = remove) or
 **rewrites** values without removing rows (``kind="transform"``: its function returns the
@@ -31,44 +29,32 @@ step  rule                      what it does
 Every rule looks only at the values of the rows, never at their position, so shuffling the input
 gives the same cleaned lines and the same report (tested with hypothesis).
 
-Fusion
-------
-:func:`load_countries` reads the shipped reference table ``data/countries.csv`` (see
-``data/countries.md`` for its sources); :func:`fuse` joins it to transactions and
-:func:`basic_attributes` builds one row of "basic attributes" per customer.
-
 Example
 -------
->>> from profiling import datasets, cleaning
->>> tx = datasets.make_transactions(100, random_state=0)
->>> clean_tx, report = cleaning.clean(tx)
->>> attrs = cleaning.basic_attributes(clean_tx)
->>> int(report["rows_removed"].sum()) == len(tx) - len(clean_tx), attrs.shape
-(True, (100, 9))
+>>> from profiling.datasets import make_transactions
+>>> tx = make_transactions(100, random_state=0)
+>>> cleaned, report = clean(tx)
+>>> int(report["rows_removed"].sum()) == len(tx) - len(cleaned)
+True
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterable, Literal
+from typing import Callable, Literal
 
 import numpy as np
 import pandas as pd
 
-from profiling import ProfilingWarning
+from profiling.cleaning._checks import as_text, check_columns, check_types
 from profiling.datasets import COLUMNS
-from profiling.storage import data_dir
-from profiling.validation import check_frame
 
 __all__ = [
     "NON_PRODUCT_CODES",
     "NON_PRODUCT_PATTERNS",
     "REPORT_COLUMNS",
-    "COUNTRY_COLUMNS",
-    "ATTRIBUTE_COLUMNS",
+    "RETURN_RULES",
     "Rule",
     "default_rules",
     "clean",
@@ -77,9 +63,6 @@ __all__ = [
     "match_cancellations",
     "extreme_quantity_mask",
     "normalize_description",
-    "load_countries",
-    "fuse",
-    "basic_attributes",
 ]
 
 #: Stock codes that are not products, compared after stripping blanks and upper-casing.
@@ -129,65 +112,12 @@ REPORT_COLUMNS: list[str] = [
     "revenue_after",
 ]
 
-#: Columns of the country reference table (:func:`load_countries`).
-COUNTRY_COLUMNS: list[str] = ["country", "iso2", "region", "eu_member_2010", "currency_2010"]
-
-#: Columns of :func:`basic_attributes` (indexed by ``customer_id``).
-ATTRIBUTE_COLUMNS: list[str] = [
-    "country",
-    "n_countries",
-    "region",
-    "eu_member_2010",
-    "currency_2010",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-    "n_invoices",
-]
-
-#: Region given to countries with no row in the reference table.
-UNKNOWN_REGION = "Unknown"
-
-
-# --------------------------------------------------------------------------------------------
-# validation helpers
-# --------------------------------------------------------------------------------------------
-def _check_columns(frame: pd.DataFrame, needed: Iterable[str], what: str = "transactions") -> None:
-    """TypeError / ValueError naming the missing columns (and the ones found) if any is absent."""
-    check_frame(frame, needed, "cleaning", what=what,
-                fix="Load the data with profiling.datasets.load_online_retail() or load_transactions(), "
-                    "which map a file's columns onto the canonical schema.")
-
-
-def _check_types(frame: pd.DataFrame) -> None:
-    """Raise ValueError if quantity / unit_price are not numeric or timestamp not a datetime."""
-    for col in ("quantity", "unit_price"):
-        if not pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col]):
-            raise ValueError(
-                f"column {col!r} must be numeric, got dtype {frame[col].dtype}; "
-                "convert it with pd.to_numeric before cleaning."
-            )
-    if not pd.api.types.is_datetime64_any_dtype(frame["timestamp"]):
-        raise ValueError(
-            f"column 'timestamp' must be a datetime, got dtype {frame['timestamp'].dtype}; "
-            "convert it with pd.to_datetime before cleaning."
-        )
-
-
-def _text(series: pd.Series) -> pd.Series:
-    """A text column as pandas ``str`` dtype (missing values stay missing)."""
-    return series.astype("str") if series.dtype != "str" else series
-
 
 def _revenue(frame: pd.DataFrame) -> float:
     """Sum of quantity * unit_price: an exactly rounded sum (``math.fsum``), so it does not depend
     on the order of the rows, rounded to 4 decimals."""
     amounts = (frame["quantity"] * frame["unit_price"]).to_numpy(dtype="float64", na_value=np.nan)
     return round(math.fsum(amounts[~np.isnan(amounts)]), 4)
-
-
-def _n_customers(frame: pd.DataFrame) -> int:
-    return int(frame["customer_id"].nunique(dropna=True))
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,7 +185,7 @@ def is_non_product(item_id: pd.Series) -> pd.Series:
     >>> is_non_product(pd.Series(["POST", "85123A", "gift_0001_10"])).tolist()
     [True, False, True]
     """
-    code = _text(item_id).str.strip().str.upper()
+    code = as_text(item_id).str.strip().str.upper()
     pattern = "|".join(f"(?:{p})" for p in NON_PRODUCT_PATTERNS)
     hit = code.isin(NON_PRODUCT_CODES) | code.str.match(pattern)
     return hit.fillna(True).astype(bool)
@@ -282,7 +212,7 @@ def is_cancellation(invoice_id: pd.Series) -> pd.Series:
     >>> is_cancellation(pd.Series(["489434", "C489449"])).tolist()
     [False, True]
     """
-    return _text(invoice_id).str.strip().str.upper().str.startswith("C").fillna(False).astype(bool)
+    return as_text(invoice_id).str.strip().str.upper().str.startswith("C").fillna(False).astype(bool)
 
 
 def match_cancellations(transactions: pd.DataFrame) -> pd.DataFrame:
@@ -318,7 +248,7 @@ def match_cancellations(transactions: pd.DataFrame) -> pd.DataFrame:
     >>> round(float(pairs["matched"].mean()), 2)  # share of cancellations matched
     0.85
     """
-    _check_columns(transactions, COLUMNS)
+    check_columns(transactions, COLUMNS)
     tx = transactions
     cancel = is_cancellation(tx["invoice_id"])
     has_customer = tx["customer_id"].notna()
@@ -327,29 +257,29 @@ def match_cancellations(transactions: pd.DataFrame) -> pd.DataFrame:
     key = ["customer_id", "item_id", "q"]
     c_ev = pd.DataFrame(
         {
-            "customer_id": _text(c["customer_id"]),
-            "item_id": _text(c["item_id"]),
+            "customer_id": as_text(c["customer_id"]),
+            "item_id": as_text(c["item_id"]),
             "q": -c["quantity"].to_numpy(),
             "timestamp": c["timestamp"],
             "event": 1,  # after a purchase with the same timestamp: it may cancel it
-            "invoice_id": _text(c["invoice_id"]),
+            "invoice_id": as_text(c["invoice_id"]),
             "unit_price": c["unit_price"],
-            "description": _text(c["description"]),
-            "country": _text(c["country"]),
+            "description": as_text(c["description"]),
+            "country": as_text(c["country"]),
             "label": c.index,
         }
     )
     p_ev = pd.DataFrame(
         {
-            "customer_id": _text(p["customer_id"]),
-            "item_id": _text(p["item_id"]),
+            "customer_id": as_text(p["customer_id"]),
+            "item_id": as_text(p["item_id"]),
             "q": p["quantity"].to_numpy(),
             "timestamp": p["timestamp"],
             "event": 0,
-            "invoice_id": _text(p["invoice_id"]),
+            "invoice_id": as_text(p["invoice_id"]),
             "unit_price": p["unit_price"],
-            "description": _text(p["description"]),
-            "country": _text(p["country"]),
+            "description": as_text(p["description"]),
+            "country": as_text(p["country"]),
             "label": p.index,
         }
     )
@@ -439,7 +369,7 @@ def extreme_quantity_mask(
     if factor <= 0 or min_quantity < 0:
         raise ValueError(f"factor must be > 0 and min_quantity >= 0, got factor={factor}, min_quantity={min_quantity}.")
     q = transactions["quantity"]
-    median = q.groupby(_text(transactions["item_id"]), dropna=False).transform("median")
+    median = q.groupby(as_text(transactions["item_id"]), dropna=False).transform("median")
     return ((q >= min_quantity) & (q > factor * median)).fillna(False).astype(bool)
 
 
@@ -460,7 +390,7 @@ def normalize_description(description: pd.Series) -> pd.Series:
     >>> normalize_description(pd.Series([" Bank  Charges", None])).tolist()
     ['BANK CHARGES', nan]
     """
-    text = _text(description)
+    text = as_text(description)
     # normalize each distinct text once (a few thousand), then map back: fast on 500k lines
     codes, uniques = pd.factorize(text, use_na_sentinel=True)
     done = pd.Series(uniques, dtype="str").str.strip().str.replace(r"\s+", " ", regex=True).str.upper()
@@ -576,8 +506,8 @@ def clean(
     0     duplicates           126          1537.30
     3  cancellations           197          -336.95
     """
-    _check_columns(transactions, COLUMNS)
-    _check_types(transactions)
+    check_columns(transactions, COLUMNS)
+    check_types(transactions)
     rules = default_rules() if rules is None else list(rules)
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
@@ -623,194 +553,3 @@ def clean(
         )
     report = pd.DataFrame(rows, columns=REPORT_COLUMNS)
     return current.reset_index(drop=True), report
-
-
-# --------------------------------------------------------------------------------------------
-# fusion
-# --------------------------------------------------------------------------------------------
-def load_countries(path: str | Path | None = None) -> pd.DataFrame:
-    """The country reference table shipped in ``data/countries.csv`` (provenance: ``data/countries.md``).
-
-    Parameters
-    ----------
-    path:
-        CSV file with columns :data:`COUNTRY_COLUMNS`; ``None`` = ``data_dir() / "countries.csv"``.
-
-    Returns
-    -------
-    DataFrame, one row per country as written in Online Retail II, columns ``country`` (str),
-    ``iso2`` (str, ISO 3166-1 alpha-2, missing where none exists), ``region`` (str, UN M49
-    sub-region or ``Unknown``), ``eu_member_2010`` (nullable boolean: EU member on 2010-12-31,
-    missing where unknown) and ``currency_2010`` (str, ISO 4217 code in use in 2010, missing
-    where unknown), sorted by country.
-
-    Example
-    -------
-    >>> load_countries().set_index("country").loc["EIRE", "currency_2010"]
-    'EUR'
-    """
-    path = Path(path) if path is not None else data_dir() / "countries.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"country reference table {path} not found; it ships in the repository's data/ folder.")
-    table = pd.read_csv(path, dtype="str", keep_default_na=False, na_values=[""])
-    _check_columns(table, COUNTRY_COLUMNS, what=f"country table {path.name}")
-    table = table[COUNTRY_COLUMNS].copy()
-    if table["country"].isna().any() or table["country"].duplicated().any():
-        dup = sorted(table.loc[table["country"].duplicated(), "country"].dropna())
-        raise ValueError(f"country table {path.name}: column 'country' must be unique and non-empty; duplicates: {dup}.")
-    flags = table["eu_member_2010"].str.strip().str.lower()
-    bad = sorted(set(flags.dropna()) - {"true", "false"})
-    if bad:
-        raise ValueError(f"country table {path.name}: column 'eu_member_2010' must be true/false/empty, found {bad}.")
-    table["eu_member_2010"] = flags.map({"true": True, "false": False}).astype("boolean")
-    table["region"] = table["region"].fillna(UNKNOWN_REGION)
-    for col in ("country", "iso2", "region", "currency_2010"):
-        table[col] = table[col].astype("str")
-    return table.sort_values("country", kind="stable").reset_index(drop=True)
-
-
-def _lookup(country: pd.Series, countries: pd.DataFrame | None) -> pd.DataFrame:
-    """region / eu_member_2010 / currency_2010 for each value of ``country``; warn on unknown ones."""
-    ref = load_countries() if countries is None else countries
-    _check_columns(ref, ["country", "region", "eu_member_2010", "currency_2010"], what="country table")
-    if ref["country"].duplicated().any():
-        raise ValueError("country table: column 'country' has duplicates; keep one row per country.")
-    ref = ref.set_index("country")
-    country = _text(country)
-    # look up each distinct country once, then spread back to the lines (fast on 500k lines)
-    codes, uniques = pd.factorize(country, use_na_sentinel=True)
-    missing = codes < 0
-    unknown = sorted(set(pd.Index(uniques, dtype="str")) - set(ref.index))
-    if unknown or missing.any():
-        listed = unknown + (["<missing>"] if missing.any() else [])
-        warnings.warn(
-            f"{len(listed)} country value(s) have no row in the country table and get region "
-            f"'{UNKNOWN_REGION}': {listed}. Add them to data/countries.csv to fix this.",
-            ProfilingWarning,
-            stacklevel=3,
-        )
-    small = ref.reindex(pd.Index(uniques, dtype="str"))
-    safe = np.where(missing, 0, codes)
-
-    def spread(values: pd.Series) -> np.ndarray:
-        arr = values.to_numpy(dtype=object, na_value=None)
-        if len(arr) == 0:
-            return np.full(len(codes), None, dtype=object)
-        taken = arr[safe]
-        taken[missing] = None
-        return taken
-
-    region = pd.Series(spread(small["region"]), index=country.index, dtype="str").fillna(UNKNOWN_REGION)
-    eu = pd.Series(spread(small["eu_member_2010"]), index=country.index, dtype="boolean")
-    currency = pd.Series(spread(small["currency_2010"]), index=country.index, dtype="str")
-    return pd.DataFrame({"region": region, "eu_member_2010": eu, "currency_2010": currency}, index=country.index)
-
-
-def fuse(transactions: pd.DataFrame, countries: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Join the country reference table onto transactions (a left join on ``country``).
-
-    Countries with no row in the reference table (and missing countries) get region
-    ``"Unknown"`` and missing ``eu_member_2010`` / ``currency_2010``; a ``UserWarning`` lists
-    them, so that a user's own data with new country names is noticed but still usable.
-
-    Parameters
-    ----------
-    transactions:
-        Canonical transactions. Never modified.
-    countries:
-        Reference table with :data:`COUNTRY_COLUMNS`; ``None`` = :func:`load_countries`.
-
-    Returns
-    -------
-    Copy of ``transactions`` (same rows, same order and index) with columns ``region``,
-    ``eu_member_2010`` and ``currency_2010`` added.
-
-    Example
-    -------
-    >>> from profiling.datasets import make_transactions
-    >>> fused = fuse(make_transactions(100, random_state=0))
-    >>> fused.groupby("region")["customer_id"].nunique().to_dict()
-    {'Northern Europe': 92, 'Southern Europe': 2, 'Western Europe': 6}
-    """
-    _check_columns(transactions, COLUMNS)
-    looked_up = _lookup(transactions["country"], countries)
-    out = transactions.copy()
-    for col in looked_up.columns:
-        out[col] = looked_up[col]
-    return out
-
-
-def basic_attributes(
-    transactions: pd.DataFrame,
-    countries: pd.DataFrame | None = None,
-    cutoff: str | pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """One row of basic attributes per customer: where they buy from and since when.
-
-    Parameters
-    ----------
-    transactions:
-        Canonical transactions, normally cleaned (:func:`clean`); lines without a customer id are
-        ignored.
-    countries:
-        Reference table (:func:`load_countries` if ``None``).
-    cutoff:
-        If given, only lines with ``timestamp < cutoff`` are used and tenure is measured up to
-        ``cutoff``; otherwise up to the last timestamp in the data.
-
-    Returns
-    -------
-    DataFrame indexed by ``customer_id`` (str, sorted) with columns :data:`ATTRIBUTE_COLUMNS`:
-    ``country`` (the customer's most frequent country by lines; ties broken alphabetically),
-    ``n_countries`` (distinct countries seen), ``region``, ``eu_member_2010``, ``currency_2010``
-    (of that country, via :func:`fuse`), ``first_purchase``, ``last_purchase`` (timestamps),
-    ``tenure_days`` (whole days from the first purchase to the reference date) and
-    ``n_invoices`` (distinct invoices).
-
-    Example
-    -------
-    >>> from profiling.datasets import make_transactions
-    >>> cleaned, _ = clean(make_transactions(100, random_state=0))
-    >>> attrs = basic_attributes(cleaned, cutoff="2010-09-01")
-    >>> attrs[["country", "region", "tenure_days"]].head(3).reset_index()
-      customer_id         country           region  tenure_days
-    0       10002  United Kingdom  Northern Europe           49
-    1       10003  United Kingdom  Northern Europe          215
-    2       10005            EIRE  Northern Europe           78
-    """
-    _check_columns(transactions, COLUMNS)
-    _check_types(transactions)
-    tx = transactions.loc[transactions["customer_id"].notna(), COLUMNS]
-    if cutoff is not None:
-        ref_date = pd.Timestamp(cutoff)
-        tx = tx.loc[tx["timestamp"] < ref_date]
-    else:
-        ref_date = transactions["timestamp"].max()
-    tx = tx.assign(customer_id=_text(tx["customer_id"]), country=_text(tx["country"]))
-
-    counts = tx.groupby(["customer_id", "country"]).size().rename("n").reset_index()
-    counts = counts.sort_values(["customer_id", "n", "country"], ascending=[True, False, True], kind="stable")
-    main = counts.drop_duplicates("customer_id").set_index("customer_id")["country"]
-    g = tx.groupby("customer_id")
-    out = pd.DataFrame(
-        {
-            "country": main.reindex(g.size().index),
-            "n_countries": g["country"].nunique(),
-            "first_purchase": g["timestamp"].min(),
-            "last_purchase": g["timestamp"].max(),
-            "n_invoices": g["invoice_id"].nunique(),
-        },
-        index=g.size().index,
-    )
-    out.index = out.index.astype("str")
-    out.index.name = "customer_id"
-    out["country"] = out["country"].astype("str")
-    looked_up = _lookup(out["country"], countries) if len(out) else pd.DataFrame(
-        {"region": pd.Series(dtype="str"), "eu_member_2010": pd.Series(dtype="boolean"),
-         "currency_2010": pd.Series(dtype="str")}, index=out.index)
-    for col in looked_up.columns:
-        out[col] = looked_up[col]
-    out["tenure_days"] = ((ref_date - out["first_purchase"]) // pd.Timedelta(days=1)).astype("int64")
-    out["n_countries"] = out["n_countries"].astype("int64")
-    out["n_invoices"] = out["n_invoices"].astype("int64")
-    return out[ATTRIBUTE_COLUMNS].sort_index(kind="stable")
