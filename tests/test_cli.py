@@ -447,6 +447,56 @@ def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
     assert "Not compared" in (out / "chapters" / "11_responsible_profiling.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.notebook
+@pytest.mark.slow
+def test_report_mode_on_course_chapters_keeps_chapter_06_when_another_fails(tmp_path):
+    """The course's chapters 03 and 06 (copies; 03 given a failing last cell) in report mode on another shop:
+    the tagged cells are neither run nor shown, the settings reach the chapters that declare them, 03's
+    failure is listed and 06's profile table and page are kept (exit 3)."""
+    _, export = synthetic(200, "text", random_state=13)
+    path = tmp_path / "orders_2021.csv"
+    export.to_csv(path, index=False)
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    for name in ("03_clean_and_fuse.ipynb", "06_tags_and_segments.ipynb"):
+        (folder / name).write_bytes((ROOT / "notebooks" / name).read_bytes())
+    nb03 = nbformat.read(folder / "03_clean_and_fuse.ipynb", as_version=4)
+    nb03.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('a failure after the whole chapter ran')"))
+    nbformat.write(nb03, folder / "03_clean_and_fuse.ipynb")
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "profiling", "report", "--data", str(path), "--columns", flag(THEIR_NAMES),
+         "--timestamp-format", DAY_FIRST, "--notebooks", str(folder), "--chapters", "03,06", "--currency", "EUR",
+         "--out", str(out)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "RuntimeError: a failure after the whole chapter ran" in result.stderr and "written anyway" in result.stderr
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    entries = {c["chapter"]: c for c in run["chapters"]}
+    assert entries["03"]["status"] == "failed" and entries["06"]["status"] == "ran"
+    assert entries["03"]["error"].startswith(f"failed in cell {len(nb03.cells)} of {len(nb03.cells)}")
+    assert run["profiles"]["built_by"] == "chapter 06"
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "profiles.parquet"),
+                                  profiles.profile_table(datasets.load_transactions(path, columns=THEIR_NAMES,
+                                                                                    timestamp_format=DAY_FIRST)))
+    for number, name in (("03", "03_clean_and_fuse"), ("06", "06_tags_and_segments")):
+        info = chapters.chapter_info(folder / f"{name}.ipynb")
+        for setting, value in (("currency", "EUR"), ("shop_name", "orders_2021")):
+            assert (entries[number]["parameters"].get(setting) == value) is (setting in info["params"])
+        source = nbformat.read(folder / f"{name}.ipynb", as_version=4)
+        tagged = [c for c in source.cells if set(chapters.LEFT_OUT_TAGS) & set(c.metadata.get("tags", []))]
+        executed = nbformat.read(out / "chapters" / f"{name}.ipynb", as_version=4)
+        assert not any(set(chapters.LEFT_OUT_TAGS) & set(c.metadata.get("tags", [])) for c in executed.cells)
+        ran = [c for c in executed.cells if "papermill-error-cell-tag" not in c.metadata.get("tags", [])]
+        assert len(ran) == len(source.cells) - len(tagged) + 1  # + papermill's injected parameters
+        assert tagged or number == "06"  # chapter 03 has tagged cells (its Exercises)
+        assert (out / "chapters" / f"{name}.html").is_file()
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Chapter 03 failed" in index and "chapters/06_tags_and_segments.html" in index
+    assert leftovers(tmp_path) == []
+
+
 # ------------------------------------------------- failures and --force, on tiny stand-in chapters
 
 

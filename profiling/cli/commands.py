@@ -483,7 +483,11 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         run["seconds"] = round(say.elapsed(), 1)
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
         (tmp / "index.html").write_text(pages.index_html(run), encoding="utf-8")
-        _replace_dir(tmp, out, args.force)
+        try:
+            _replace_dir(tmp, out, args.force)
+        except CliError:
+            moved = True  # --out appeared meanwhile: the report stays where the message says
+            raise
         moved = True
     finally:
         if not moved and tmp.exists():
