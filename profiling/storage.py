@@ -78,11 +78,14 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
     """Call ``write(stream)`` on a temporary file next to ``path``, then rename it to ``path``.
 
     The folder must exist. On any error the temporary file is removed and ``path`` is unchanged.
+    The file gets the permissions of a normally created file (``0o666`` minus the umask), not the
+    private ``0o600`` of a temporary file.
     """
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), 0o666 & ~_umask())
             write(stream)
             stream.flush()
             os.fsync(stream.fileno())
@@ -91,6 +94,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], Any]) -> 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def file_sha256(path: str | os.PathLike) -> str:

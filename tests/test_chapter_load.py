@@ -89,3 +89,12 @@ def test_setup_sets_display_options_and_threads() -> None:
 
     assert all(i["num_threads"] == 1 for i in threadpool_info())
     chapter._limits.restore_original_limits()
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        storage.atomic_write(tmp_path / "f.bin", lambda s: s.write(b"x"))
+    finally:
+        os.umask(old)
+    assert (tmp_path / "f.bin").stat().st_mode & 0o777 == 0o640

@@ -1,4 +1,4 @@
-"""The ``profiling`` command's arguments and column guessing (profiling.cli.parsing, profiling.cli.columns).
+"""The ``profiling`` command's arguments (profiling.cli.parsing); column guessing is tested in tests/test_cli_columns.py.
 
 Fast: no data is profiled and no chapter runs. The end-to-end runs are in tests/test_cli.py.
 """
@@ -10,29 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
-import yaml
 
-from profiling import cli, datasets
-from profiling.cli import main, parse_columns, parse_param, suggest_columns
+from profiling import cli
+from profiling.cli import main, parse_columns, parse_param
 from profiling.cli.parsing import EXIT_CHAPTER, EXIT_DATA, EXIT_INTERRUPTED, EXIT_USAGE, CliError, build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
-#: How another shop names its columns (canonical -> theirs), as in tests/test_cli.py.
-THEIR_NAMES = {
-    "invoice_id": "Order No",
-    "customer_id": "Client",
-    "item_id": "SKU",
-    "description": "Product Name",
-    "quantity": "Qty",
-    "unit_price": "Unit Cost",
-    "timestamp": "Paid At",
-    "country": "Market",
-}
-
-
 def test_entry_point_and_package_exports():
     """pyproject's [project.scripts] and python -m profiling both call profiling.cli:main."""
     import tomllib
@@ -99,48 +83,6 @@ def test_parser_defaults_leave_the_pipeline_defaults_to_the_pipeline():
     assert args.k is None and args.random_state is None
     args = build_parser().parse_args(["report", "--data", "x.csv", "--out", "r", "--param", "k=3", "--param", "x=1"])
     assert args.param == ["k=3", "x=1"] and args.chapters is None
-
-
-def test_suggest_columns_on_known_exports():
-    header = pd.read_parquet(SHIPPED).columns.tolist()
-    assert suggest_columns(header) == datasets.ONLINE_RETAIL_COLUMNS
-    assert suggest_columns(list(THEIR_NAMES.values())) == THEIR_NAMES
-    other = ["user", "order_id", "product_id", "title", "units", "price_each", "created_at", "ship_country"]
-    assert suggest_columns(other) == dict(zip(datasets.COLUMNS, other))
-    camel = suggest_columns(["CustomerID", "InvoiceNo", "StockCode", "UnitPrice", "InvoiceDate", "Quantity"])
-    assert camel == {"customer_id": "CustomerID", "invoice_id": "InvoiceNo", "item_id": "StockCode",
-                     "quantity": "Quantity", "unit_price": "UnitPrice", "timestamp": "InvoiceDate"}
-    # each column used once, nothing forced: unrelated names stay unmapped
-    assert suggest_columns(["foo", "bar", "Customer ID (hashed)"]) == {"customer_id": "Customer ID (hashed)"}
-
-
-def test_columns_command_prints_usable_yaml(tmp_path, capsys):
-    tx = datasets.make_transactions(20, n_items=10, random_state=0)
-    path = tmp_path / "orders.csv"
-    tx.rename(columns=THEIR_NAMES).to_csv(path, index=False)
-    assert main(["columns", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "'Paid At'" in out and "timestamp" in out
-    assert yaml.safe_load(out) == THEIR_NAMES  # the notes are comments: the output is the mapping
-    (tmp_path / "columns.yml").write_text(out, encoding="utf-8")
-    assert parse_columns([str(tmp_path / "columns.yml")]) == THEIR_NAMES
-
-
-def test_columns_command_reports_missing_required(tmp_path, capsys):
-    path = tmp_path / "sales.csv"
-    path.write_text("who,when,Total\na,2021-01-01,3.5\n", encoding="utf-8")
-    assert main(["columns", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "REQUIRED but not found: invoice_id" in out
-    assert "'Total' looks like a line total" in out
-
-
-def test_columns_command_bad_file(tmp_path, capsys):
-    assert main(["columns", str(tmp_path / "nope.csv")]) == 1
-    assert "nope.csv: file not found" in capsys.readouterr().err
-    (tmp_path / "table.json").write_text("{}", encoding="utf-8")
-    assert main(["columns", str(tmp_path / "table.json")]) == 1
-    assert "unsupported file type '.json'" in capsys.readouterr().err
 
 
 def test_help_and_version(capsys):

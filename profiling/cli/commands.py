@@ -189,8 +189,10 @@ def _usual_mode(folder: bool) -> int:
 
 
 def run_columns(args: argparse.Namespace) -> None:
-    """``profiling columns FILE``: print the columns and the suggested mapping (YAML)."""
-    sys.stdout.write(columns_text(Path(args.file), args.encoding, args.sep, args.sheet))
+    """``profiling columns FILE``: print the columns and the suggested mapping (YAML); warnings also on stderr."""
+    text = columns_text(Path(args.file), args.encoding, args.sep, args.sheet,
+                        warn=lambda w: print(f"profiling: warning: {w}", file=sys.stderr))
+    sys.stdout.write(text)
 
 
 def run_profiles(args: argparse.Namespace, say: Progress) -> pd.DataFrame:

@@ -299,8 +299,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print the columns of FILE with example values and a suggested mapping onto the "
                                    "canonical schema. The output is YAML: save it with > columns.yml, check it, pass --columns columns.yml.")
     c.add_argument("file")
-    c.add_argument("--encoding")
-    c.add_argument("--sep", default=",")
+    c.add_argument("--encoding", help="text encoding of a CSV (default: detected: UTF-8, UTF-16, GBK, cp1252/latin-1)")
+    c.add_argument("--sep", default=None, help="CSV column separator (default: detected among , ; tab |)")
     c.add_argument("--sheet", type=_sheet, default=0)
     return parser
 
