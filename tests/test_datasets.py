@@ -23,6 +23,8 @@ from profiling.datasets import (
     make_transactions,
     sample_customers,
 )
+from profiling.datasets.sniffing import _guess_timestamp_format
+from profiling.storage import data_dir
 
 # The user's file in the tests names the columns like the original Online Retail export.
 MAPPING = {"customer_id": "Customer ID", "invoice_id": "Invoice", "item_id": "StockCode", "timestamp": "InvoiceDate"}
@@ -82,9 +84,9 @@ def test_schema_constants_consistent():
 
 def test_data_dir_env(monkeypatch, tmp_path):
     monkeypatch.setenv("PROFILING_DATA", str(tmp_path))
-    assert datasets.data_dir() == tmp_path
+    assert data_dir() == tmp_path
     monkeypatch.delenv("PROFILING_DATA")
-    assert (datasets.data_dir() / "online_retail_ii_2009_2010.parquet").is_file()
+    assert (data_dir() / "online_retail_ii_2009_2010.parquet").is_file()
 
 
 def test_line_amount():
@@ -131,7 +133,7 @@ def test_load_hillstrom_refuses_other_file(tmp_path):
 
 
 def test_load_hillstrom_refuses_unknown_category(tmp_path):
-    text = Path(datasets.data_dir() / "hillstrom.csv").read_text().splitlines()
+    text = Path(data_dir() / "hillstrom.csv").read_text().splitlines()
     text[1] = text[1].replace("Womens E-Mail", "SMS")
     path = write_csv(tmp_path / "h.csv", "\n".join(text[:50]))
     with pytest.raises(DataError, match=r"'segment'.*SMS"):
@@ -544,7 +546,7 @@ def test_unreadable_dates_hint_gives_the_format_that_reads_them(tmp_path):
     (["01/02/2010", "03/04/2010"], None),
 ])
 def test_guess_timestamp_format(values, expected):
-    fmt, note = datasets._guess_timestamp_format(pd.Series(values))
+    fmt, note = _guess_timestamp_format(pd.Series(values))
     assert fmt == expected
     if fmt:
         assert pd.to_datetime(pd.Series(values), format=fmt).notna().all()
@@ -557,6 +559,38 @@ def test_suggest_columns_is_exported():
     from profiling.cli import columns
 
     assert columns.suggest_columns is datasets.suggest_columns and columns.SYNONYMS is datasets.SYNONYMS
+
+
+def test_package_reexports_the_names_of_its_modules():
+    """profiling.datasets is split by role; its __all__ is exactly the modules' names, each once."""
+    from profiling.datasets import files, headers, schema, shipped, sniffing, synthetic
+
+    names = []
+    for module in (schema, shipped, files, headers, sniffing, synthetic):
+        assert all(getattr(datasets, n) is getattr(module, n) for n in module.__all__), module.__name__
+        names += module.__all__
+    assert sorted(datasets.__all__) == sorted(names) and len(set(names)) == len(names)
+    assert set(names) == {  # the public names of profiling.datasets before the split, all still here
+        "COLUMNS", "DTYPES", "HILLSTROM_CATEGORIES", "HILLSTROM_DTYPES", "ONLINE_RETAIL_COLUMNS", "OPTIONAL",
+        "REQUIRED", "SYNONYMS", "SYNTHETIC_COUNTRIES", "DataError", "line_amount", "load_hillstrom",
+        "load_online_retail", "load_transactions", "make_transactions", "sample_customers", "sniff_csv",
+        "suggest_columns",
+    }
+
+
+def test_private_helpers_stay_importable_from_the_package():
+    """profiling.cli.columns reads files as the loader does, through ``datasets._...``; data_dir is storage's."""
+    from profiling import storage
+    from profiling.datasets import files, headers, sniffing
+
+    for module, names in [
+        (files, ["_CSV_SUFFIXES", "_PARQUET_SUFFIXES", "_EXCEL_SUFFIXES", "_duplicates"]),
+        (headers, ["_is_line_total"]),
+        (sniffing, ["_UTF16_BOMS", "_decodes", "_detect_encoding", "_encoding_error", "_field_count", "_guess_sep",
+                    "_guess_timestamp_format", "_sniff_binary", "_text_head"]),
+    ]:
+        assert all(getattr(datasets, n) is getattr(module, n) for n in names), module.__name__
+    assert datasets.data_dir is storage.data_dir
 
 
 # ---------------------------------------------------------------------------- sample_customers
