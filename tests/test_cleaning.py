@@ -27,7 +27,8 @@ from profiling.cleaning import (
     match_cancellations,
     normalize_description,
 )
-from profiling.datasets import COLUMNS, DTYPES, data_dir
+from profiling.datasets import COLUMNS, DTYPES
+from profiling.storage import data_dir
 
 T0 = pd.Timestamp("2010-01-04 10:00")
 

@@ -578,21 +578,6 @@ def test_package_reexports_the_names_of_its_modules():
     }
 
 
-def test_private_helpers_stay_importable_from_the_package():
-    """profiling.cli.columns reads files as the loader does, through ``datasets._...``; data_dir is storage's."""
-    from profiling import storage
-    from profiling.datasets import files, headers, sniffing
-
-    for module, names in [
-        (files, ["_CSV_SUFFIXES", "_PARQUET_SUFFIXES", "_EXCEL_SUFFIXES", "_duplicates"]),
-        (headers, ["_is_line_total"]),
-        (sniffing, ["_UTF16_BOMS", "_decodes", "_detect_encoding", "_encoding_error", "_field_count", "_guess_sep",
-                    "_guess_timestamp_format", "_sniff_binary", "_text_head"]),
-    ]:
-        assert all(getattr(datasets, n) is getattr(module, n) for n in names), module.__name__
-    assert datasets.data_dir is storage.data_dir
-
-
 # ---------------------------------------------------------------------------- sample_customers
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from profiling import datasets
+from profiling.datasets import files, headers, sniffing
 from profiling.datasets import COLUMNS, OPTIONAL, REQUIRED, SYNONYMS, DataError, suggest_columns
 
 __all__ = ["SYNONYMS", "columns_text", "peek", "suggest_columns"]
@@ -72,20 +72,20 @@ def _read_csv_head(path: Path, encoding: str | None, sep: str | None, n: int) ->
     with path.open("rb") as handle:
         head = handle.read(8192)
     given = encoding
-    datasets._sniff_binary(path, head, encoding if encoding is not None else ("utf-16" if head.startswith(datasets._UTF16_BOMS) else None))
+    sniffing._sniff_binary(path, head, encoding if encoding is not None else ("utf-16" if head.startswith(sniffing._UTF16_BOMS) else None))
     if encoding is None:
-        encoding = datasets._detect_encoding(path)
-    elif not datasets._decodes(path, encoding):
-        raise datasets._encoding_error(path, encoding)
-    text = datasets._text_head(path, encoding)
-    guessed = datasets._guess_sep(text)
+        encoding = sniffing._detect_encoding(path)
+    elif not sniffing._decodes(path, encoding):
+        raise sniffing._encoding_error(path, encoding)
+    text = sniffing._text_head(path, encoding)
+    guessed = sniffing._guess_sep(text)
     problems = []
     enc = encoding or "utf-8-sig"
     if sep is None:
         sep = guessed
     elif guessed != sep:
         first_line = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-        if datasets._field_count(first_line, sep) <= 1 < datasets._field_count(first_line, guessed):
+        if sniffing._field_count(first_line, sep) <= 1 < sniffing._field_count(first_line, guessed):
             problems.append(f"{path.name}: with --sep {_shell(sep)} the header is a single column; it was read with "
                             f"--sep {_shell(guessed)}, which splits it. Keep --sep {_shell(guessed)} in the commands below.")
             sep = guessed
@@ -107,9 +107,9 @@ def _read_head(path: Path, encoding: str | None, sep: str | None, sheet: str | i
     _open_errors(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in datasets._CSV_SUFFIXES:
+        if suffix in files._CSV_SUFFIXES:
             found = _read_csv_head(path, encoding, sep, n)
-        elif suffix in datasets._PARQUET_SUFFIXES:
+        elif suffix in files._PARQUET_SUFFIXES:
             import pyarrow.parquet as pq
 
             handle = pq.ParquetFile(path)
@@ -122,7 +122,7 @@ def _read_head(path: Path, encoding: str | None, sep: str | None, sheet: str | i
             else:
                 rows = pd.DataFrame(columns=range(len(header)))
             found = _Head(header, rows, "Parquet", suffix)
-        elif suffix in datasets._EXCEL_SUFFIXES:
+        elif suffix in files._EXCEL_SUFFIXES:
             first = pd.read_excel(path, sheet_name=sheet, header=None, nrows=1, dtype=str, engine="openpyxl")
             if first.empty:
                 raise DataError(f"{path}: sheet {sheet!r} is empty. Put the header in the first row and the data below it.")
@@ -135,7 +135,7 @@ def _read_head(path: Path, encoding: str | None, sep: str | None, sheet: str | i
     except DataError:
         raise
     except UnicodeDecodeError:
-        raise datasets._encoding_error(path, encoding) from None
+        raise sniffing._encoding_error(path, encoding) from None
     except pd.errors.ParserError as err:
         raise DataError(f"{path}: this is not a readable CSV table ({str(err).strip()}). Check that every row has as many "
                         "fields as the header, with values that hold the separator in double quotes.") from None
@@ -167,10 +167,10 @@ def peek(path: Path, encoding: str | None, sep: str | None, sheet: str | int, n:
 
 def _timestamp_values(path: Path, found: _Head, position: int, sheet: str | int) -> pd.Series:
     """The timestamp column's first values as text (up to :data:`_DATE_ROWS`)."""
-    if found.suffix in datasets._CSV_SUFFIXES:
+    if found.suffix in files._CSV_SUFFIXES:
         return pd.read_csv(path, usecols=[position], nrows=_DATE_ROWS, dtype=str, encoding=found.encoding or "utf-8-sig",
                            sep=found.sep, keep_default_na=False).iloc[:, 0]
-    if found.suffix in datasets._EXCEL_SUFFIXES:
+    if found.suffix in files._EXCEL_SUFFIXES:
         values = pd.read_excel(path, sheet_name=sheet, usecols=[position], nrows=_DATE_ROWS, engine="openpyxl").iloc[:, 0]
     else:
         values = pd.read_parquet(path, columns=[found.header[position]]).iloc[:_DATE_ROWS, 0]
@@ -230,7 +230,7 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
     mapping = suggest_columns(header)
     warnings = list(found.warnings)
 
-    duplicates = datasets._duplicates(header)
+    duplicates = files._duplicates(header)
     for h, where in duplicates.items():
         used = h in mapping.values()
         places = " and ".join(map(str, where)) if len(where) == 2 else ", ".join(map(str, where))
@@ -242,7 +242,7 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
     if rows.empty:
         warnings.append(f"{name}: the file has a header but no data rows. Export the table again with its rows "
                         "(profiling profiles and report refuse a file without rows).")
-    totals = [h for h in header if datasets._is_line_total(h)]
+    totals = [h for h in header if headers._is_line_total(h)]
     if totals and "unit_price" not in mapping:
         warnings.append(f"{name}: column {totals[0]!r} looks like a line total (quantity x price), not a unit price, so it "
                         "is not mapped to unit_price. Add a column total / quantity to the file and map that one.")
@@ -255,7 +255,7 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
             values = _timestamp_values(path, found, header.index(mapping["timestamp"]), sheet)
         except ValueError:  # rows pandas cannot split: the loader names them; no format is guessed here
             values = pd.Series([], dtype="str")
-        timestamp_format, ambiguous = datasets._guess_timestamp_format(values)
+        timestamp_format, ambiguous = sniffing._guess_timestamp_format(values)
         if ambiguous:
             warnings.append(f"{name}: column {mapping['timestamp']!r} (timestamp): {ambiguous}; they are read month first. "
                             "If the day comes first, pass --timestamp-format '%d/%m/%Y %H:%M' (adapted to your values).")
@@ -265,7 +265,7 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
         options += ["--encoding", _shell(found.encoding)]
     if found.sep != ",":
         options += ["--sep", _shell(found.sep)]
-    if found.suffix in datasets._EXCEL_SUFFIXES and sheet != 0:
+    if found.suffix in files._EXCEL_SUFFIXES and sheet != 0:
         options += ["--sheet", _shell(str(sheet))]
     read_options = " ".join(options)
     if timestamp_format:
@@ -282,7 +282,7 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
         examples = examples if len(examples) <= 60 else examples[:57] + "..."
         first = duplicates.get(h, [i + 1])[0]
         arrow = (f"(= column {first})" if first != i + 1 else mapped.get(h)
-                 or ("(line total)" if datasets._is_line_total(h) else "(not used)"))
+                 or ("(line total)" if headers._is_line_total(h) else "(not used)"))
         lines.append(f"#   {_pad(labels[i], width)}  {arrow:<14}  {examples}")
     lines.append("#")
     lines += [f"# Warning: {w}" for w in warnings]

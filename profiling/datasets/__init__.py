@@ -74,24 +74,6 @@ from profiling.datasets.shipped import (
 from profiling.datasets.sniffing import sniff_csv
 from profiling.datasets.synthetic import SYNTHETIC_COUNTRIES, make_transactions
 
-# Not public, kept importable from here as before the split: ``profiling.storage.data_dir`` (which
-# the shipped loaders use), and the file-reading helpers ``profiling columns``
-# (profiling/cli/columns.py) calls as ``datasets._...``. New code imports them from their modules.
-from profiling.datasets.files import _CSV_SUFFIXES, _EXCEL_SUFFIXES, _PARQUET_SUFFIXES, _duplicates  # noqa: F401
-from profiling.datasets.headers import _is_line_total  # noqa: F401
-from profiling.datasets.sniffing import (  # noqa: F401
-    _UTF16_BOMS,
-    _decodes,
-    _detect_encoding,
-    _encoding_error,
-    _field_count,
-    _guess_sep,
-    _guess_timestamp_format,
-    _sniff_binary,
-    _text_head,
-)
-from profiling.storage import data_dir  # noqa: F401
-
 __all__ = [
     # schema
     "COLUMNS",
