@@ -364,3 +364,20 @@ def test_amounts_are_labelled_with_the_currency_parameter(path: Path) -> None:
     assert not literal, f"{path.name}: code cells {literal} write 'GBP'; use the `currency` parameter"
     if any("{currency}" in s for _, s in code):
         assert re.search(r"^currency = ", params, re.M), f"{path.name}: uses {{currency}} but declares no currency parameter"
+
+
+@each_notebook
+def test_report_mode_leaves_out_what_is_not_about_the_users_data(path: Path) -> None:
+    """What a report keeps (cells not tagged book-only/exercise/solution) states no fact of the shipped data."""
+    from profiling.cli.chapters import LEFT_OUT_TAGS
+
+    nb = _load(path)
+    kept = [(i, _text(c["source"])) for i, c in enumerate(nb["cells"])
+            if c["cell_type"] == "markdown" and not set(LEFT_OUT_TAGS) & set(_tags(c))]
+    if not nb["metadata"].get("profiling", {}).get("report", False):
+        return                                   # not a report chapter (chapter 1 shows the shipped catalogue)
+    shipped = re.compile(r"Online Retail|giftware|\bGBP\b|£|December 2009|autumn 2010|\b2009-12\b")
+    # a reference list may cite the data set: "- Chen, D. (2019). *Online Retail II* [Dataset]. ..."
+    found = [(i, m.group(0)) for i, t in kept for line in t.splitlines()
+             if "[Dataset]" not in line and (m := shipped.search(line))]
+    assert not found, f"{path.name}: markdown kept in reports names the shipped data: {found}"
