@@ -120,4 +120,14 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     elif "run_chapter" in getattr(item, "fixturenames", ()):
         item.add_marker(pytest.mark.notebook)
         item.add_marker(pytest.mark.slow)
+    elif type(item).__name__ == "DoctestItem":
+        # Docstring examples that load the transformer take seconds (the model's weights): `slow`, so
+        # that `make test-fast` stays the quick loop; `make test` runs them.
+        source = "".join(example.source for example in item.dtest.examples)
+        if any(call in source for call in _MODEL_CALLS):
+            item.add_marker(pytest.mark.slow)
+
+
+#: Calls that load the bundled sentence transformer.
+_MODEL_CALLS = ("load_model(", "SentenceEmbedder(", "embed([", "make_embedder(\"minilm\"")
 

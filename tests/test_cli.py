@@ -28,6 +28,10 @@ from profiling import cleaning, datasets, features, profiles, segments, tags
 from profiling.cli import chapters, main
 from profiling.report import read_records
 
+# Every test here runs the command end to end (data validation, chapters through papermill kernels):
+# slow, so `make test-fast` leaves them to `make test`. The fast parts are in test_cli_*.py.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
 CHAPTER_06 = ROOT / "notebooks" / "06_tags_and_segments.ipynb"

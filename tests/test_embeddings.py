@@ -74,6 +74,7 @@ def test_load_model_is_cached(model) -> None:
     assert not model.training
 
 
+@pytest.mark.slow
 def test_loads_local_folder_not_hub_name_and_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reload through the real SentenceTransformer code with every network connection refused."""
     import sentence_transformers
