@@ -519,3 +519,29 @@ def test_default_rules_keep_returns_leaves_out_only_the_return_rules():
     kept = [r.name for r in default_rules(keep_returns=True)]
     assert set(RETURN_RULES) <= set(everything)
     assert kept == [name for name in everything if name not in RETURN_RULES]
+
+
+def test_the_return_of_a_dropped_extreme_purchase_goes_with_it() -> None:
+    from profiling import features
+
+    base = pd.Timestamp("2010-03-01 10:00")
+    rows = [("c1", f"50{i}", "A", "MUG", 2, 1.0, base + pd.Timedelta(days=i), "France") for i in range(6)]
+    rows += [("c2", "600", "A", "MUG", 80_000, 1.0, base + pd.Timedelta(days=7), "France"),
+             ("c2", "601", "A", "MUG", 3, 1.0, base + pd.Timedelta(days=8), "France"),
+             ("c2", "C602", "A", "MUG", -80_000, 1.0, base + pd.Timedelta(days=9), "France")]
+    tx = pd.DataFrame(rows, columns=COLUMNS).astype(DTYPES)
+    clean_tx, report = clean(tx, default_rules(keep_returns=True))
+    assert report.set_index("rule").loc["extreme_quantity", "rows_removed"] == 2       # the purchase and its return
+    f = features.customer_features(clean_tx, cutoff=None)
+    assert f.loc["c2", "monetary"] == 3.0 and f.loc["c2", "return_rate"] == 0.0
+
+
+def test_return_rate_is_a_share_even_when_returns_predate_the_data() -> None:
+    from profiling import features
+
+    base = pd.Timestamp("2010-03-01 10:00")
+    tx = pd.DataFrame([("c1", "1", "A", "MUG", 1, 5.0, base, "France"),
+                       ("c1", "C2", "B", "JUG", -4, 5.0, base + pd.Timedelta(days=1), "France")],   # B bought before the data
+                      columns=COLUMNS).astype(DTYPES)
+    f = features.customer_features(tx, cutoff=None)
+    assert f.loc["c1", "return_rate"] == 1.0 and f.loc["c1", "monetary"] == -15.0

@@ -336,10 +336,13 @@ def extreme_quantity_mask(
     factor: float = 100.0,
     min_quantity: int = 1000,
 ) -> pd.Series:
-    """``True`` for lines whose quantity is extreme **for that item**.
+    """``True`` for lines whose quantity is extreme **for that item** -- purchases and returns alike.
 
-    A line is extreme when its quantity is at least ``min_quantity`` units **and** more than
-    ``factor`` times the median quantity of the same item (over the lines passed in).
+    A line is extreme when its size ``|quantity|`` is at least ``min_quantity`` units **and** more
+    than ``factor`` times the median quantity of the item's purchase lines (positive quantities
+    among the lines passed in). Sizes, not signed quantities, are compared so that the return of a
+    dropped extreme purchase (80,995 units bought, 80,995 returned) is dropped with it: keeping the
+    return alone would give that customer a large negative spend and a return rate far above 1.
 
     Why this rule: many customers are wholesalers, so a global cut (say the 99.9th percentile,
     600 units here) would remove ordinary bulk orders of cheap items (10,000 tissues at 0.25).
@@ -362,15 +365,17 @@ def extreme_quantity_mask(
 
     Example
     -------
-    >>> tx = pd.DataFrame({"item_id": ["A", "A", "A", "A", "B"], "quantity": [2, 3, 2, 5000, 5000]})
+    >>> tx = pd.DataFrame({"item_id": ["A", "A", "A", "A", "A", "B"], "quantity": [2, 3, 2, 5000, -5000, 5000]})
     >>> extreme_quantity_mask(tx, factor=100, min_quantity=1000).tolist()
-    [False, False, False, True, False]
+    [False, False, False, True, True, False]
     """
     if factor <= 0 or min_quantity < 0:
         raise ValueError(f"factor must be > 0 and min_quantity >= 0, got factor={factor}, min_quantity={min_quantity}.")
     q = transactions["quantity"]
-    median = q.groupby(as_text(transactions["item_id"]), dropna=False).transform("median")
-    return ((q >= min_quantity) & (q > factor * median)).fillna(False).astype(bool)
+    size = q.abs()
+    bought = q.where(q > 0)
+    median = bought.groupby(as_text(transactions["item_id"]), dropna=False).transform("median")
+    return ((size >= min_quantity) & (size > factor * median)).fillna(False).astype(bool)
 
 
 def normalize_description(description: pd.Series) -> pd.Series:
@@ -455,7 +460,8 @@ def default_rules(
         Rule("bad_price", "lines with a missing, zero or negative unit price", _bad_price),
         Rule(
             "extreme_quantity",
-            f"quantity >= {extreme_min_quantity:g} and > {extreme_factor:g} x the item's median quantity",
+            f"|quantity| >= {extreme_min_quantity:g} and > {extreme_factor:g} x the item's median purchase quantity "
+            "(a return of such a purchase goes with it)",
             lambda tx: extreme_quantity_mask(tx, extreme_factor, extreme_min_quantity),
         ),
         Rule(
