@@ -6,6 +6,8 @@ Fast: the notebooks are read, not run. Running chapters is tested end to end in 
 from __future__ import annotations
 
 import json
+import math
+import random
 from pathlib import Path
 
 import nbformat
@@ -117,23 +119,26 @@ def test_chapter_dates_follow_the_data():
                        "label": '"2010-09-01 is a date"', "other": '"2019-01-01"'}}
     first = pd.Timestamp("2022-01-01")
     shift = pd.Timestamp("2023-01-01") - chapters.SHIPPED_END
-    params, reason = chapters.chapter_params(info, {}, None, shift, first)
+    params, reason, scaled = chapters.chapter_params(info, {}, None, shift, first)
     assert params == {"data_path": "../transactions.parquet", "cutoff": "2022-09-23", "fit_cutoff": "2022-03-23",
                       "panel_start": "2022-01-23", "profile_cutoff": "2022-12-23"}
-    assert reason is None
+    assert reason is None and scaled is None
     # --cutoff sets the profile dates, --param wins over everything
-    params, _ = chapters.chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
+    params, _, _ = chapters.chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
     assert params["cutoff"] == params["profile_cutoff"] == "2022-10-01" and params["fit_cutoff"] == "2022-05-01"
-    # data too short for the chapter's dates: it is skipped with the reason
-    params, reason = chapters.chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
-    assert "fit_cutoff 2010-03-01 -> 2022-03-23" in reason and "panel_start" in reason and "--param" in reason
+    # data too short for the shifted dates (214 days; panel_start lies 343 days before the end): the calendar is scaled
+    params, reason, scaled = chapters.chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
+    assert reason is None and scaled["span_days"] == 214 and scaled["calendar_days"] == 343
+    assert scaled["ratio"] == round(213 / 343, 4) and params["panel_start"] == "2022-06-02"  # the data's second day
+    assert params["fit_cutoff"] == f"{pd.Timestamp('2023-01-01') - pd.Timedelta(days=math.ceil(284 * 213 / 343)):%Y-%m-%d}"
+    assert "your 214 days hold its 343-day calendar scaled by 0.62" in scaled["text"] and "panel_start 2022-06-02" in scaled["text"]
 
 
 def test_chapter_06_gets_the_report_paths_and_profiles_all_the_data():
     info = chapters.chapter_info(NOTEBOOKS / "06_tags_and_segments.ipynb")
     shift = pd.Timedelta(days=400)
-    params, reason = chapters.chapter_params(info, {"k": 4}, None, shift, pd.Timestamp("2010-06-01"))
-    assert reason is None
+    params, reason, scaled = chapters.chapter_params(info, {"k": 4}, None, shift, pd.Timestamp("2010-06-01"))
+    assert reason is None and scaled is None
     assert params == {"data_path": "../transactions.parquet", "output_path": "../profiles.parquet", "cutoff": None, "k": 4}
 
 
@@ -212,10 +217,137 @@ def test_settings_reach_only_the_chapters_that_declare_them():
     bare = {"params": {"data_path": "None"}}
     settings = {"currency": "EUR", "shop_name": "orders_2021"}
     shift, first = pd.Timedelta(0), pd.Timestamp("2009-12-01")
-    params, _ = chapters.chapter_params(declares, {}, None, shift, first, settings)
+    params, _, _ = chapters.chapter_params(declares, {}, None, shift, first, settings)
     assert params == {"data_path": "../transactions.parquet", "currency": "EUR", "shop_name": "orders_2021"}
     assert chapters.chapter_params(bare, {}, None, shift, first, settings)[0] == {"data_path": "../transactions.parquet"}
     # --param wins (the command refuses both at once), and no settings leave the defaults alone
-    params, _ = chapters.chapter_params(declares, {"currency": "USD"}, None, shift, first, {"shop_name": "x"})
+    params, _, _ = chapters.chapter_params(declares, {"currency": "USD"}, None, shift, first, {"shop_name": "x"})
     assert params["currency"] == "USD" and params["shop_name"] == "x"
     assert chapters.chapter_params(declares, {}, None, shift, first)[0] == {"data_path": "../transactions.parquet"}
+
+
+# ------------------------------------------------------------------------------- the scaled calendar
+
+
+def course_infos() -> dict[str, dict]:
+    available = chapters.discover_chapters(NOTEBOOKS)
+    infos = {n: chapters.chapter_info(p) for n, p in available.items()}
+    return {n: infos[n] for n in chapters.select(None, available, infos)}
+
+
+def test_durations_are_the_int_days_parameters_of_each_chapter():
+    """Read from the parameters cells: horizon_days everywhere it is declared; 05's half_life_days (None)
+    and 08's grids (a dict with window_days) are not durations."""
+    durations = {n: chapters.duration_params(info["params"]) for n, info in course_infos().items()}
+    assert durations == {"02": {}, "03": {}, "04": {"horizon_days": 90}, "05": {"horizon_days": 90}, "06": {},
+                         "07": {"horizon_days": 90}, "08": {"horizon_days": 30}, "09": {"horizon_days": 90},
+                         "10": {"horizon_days": 90}, "11": {"horizon_days": 90}}
+
+
+def _calendar_relations(offsets: dict[str, int], durations: dict[str, int]) -> list[tuple[str, str, str]]:
+    """Every "date1 + duration <= date2" (date2 may be the end, offset 0) that holds in a calendar."""
+    points = {**offsets, "END": 0}
+    return [(a, h, b) for a, oa in points.items() for b, ob in points.items() for h, d in durations.items()
+            if a != b and oa - d >= ob]
+
+
+def _check_scaled(offsets: dict[str, int], durations: dict[str, int], span_days: int) -> None:
+    o_max = max(offsets.values())
+    ratio = min(1.0, (span_days - 1) / o_max)
+    so, sh = chapters.scale_calendar(offsets, durations, ratio)
+    assert max(so.values()) <= span_days - 1                      # the earliest date is after the first day
+    for a, h, b in _calendar_relations(offsets, durations):
+        if durations[h] * ratio >= 1:  # a duration scaled under a day is kept at 1 (and refused under 7)
+            assert so[a] - sh[h] >= ({**so, "END": 0})[b], (offsets, durations, span_days, a, h, b)
+    for a in offsets:                                             # order is kept
+        for b in offsets:
+            if offsets[a] >= offsets[b]:
+                assert so[a] >= so[b]
+
+
+def test_scaling_keeps_every_relation_of_many_random_calendars():
+    """ceil for offsets, floor for durations: ceil(a + b) >= ceil(a) + floor(b), so "date1 + duration <= date2" holds."""
+    rng = random.Random(16)
+    for _ in range(3000):
+        n = rng.randint(1, 5)
+        offsets = {f"d{i}": rng.randint(1, 1500) for i in range(n)}
+        durations = {f"h{i}": rng.randint(1, 400) for i in range(rng.randint(1, 3))}
+        _check_scaled(offsets, durations, rng.randint(2, 1600))
+
+
+def test_scaling_keeps_every_relation_hypothesis():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.dictionaries(st.sampled_from("abcde"), st.integers(1, 2000), min_size=1),
+           st.dictionaries(st.sampled_from(["horizon_days", "window_days"]), st.integers(1, 500), min_size=1),
+           st.integers(2, 2500))
+    def check(offsets, durations, span_days):
+        _check_scaled(offsets, durations, span_days)
+
+    check()
+
+
+@pytest.mark.parametrize("span_days", [42, 49, 60, 90, 150, 210, 300, 373])
+def test_course_chapters_fit_every_history_from_six_weeks(span_days):
+    """Every default chapter gets dates inside the data (its derived ones too: 08's validation cutoff, 09's
+    history date), windows that end before the next date and the end of the data, and durations of 7+ days."""
+    end = pd.Timestamp("2021-10-01")
+    first = end - pd.Timedelta(days=span_days)
+    shift = end - chapters.SHIPPED_END
+    for n, info in course_infos().items():
+        params, reason, scaled = chapters.chapter_params(info, {}, None, shift, first, {})
+        assert reason is None, (n, reason)
+        dates = {k: pd.Timestamp(v) for k, v in params.items() if k in info["params"]
+                 and chapters.shipped_date(info["params"][k]) is not None and v is not None}
+        horizon = params.get("horizon_days", chapters.duration_params(info["params"]).get("horizon_days"))
+        if n == "08":
+            dates["validation_cutoff"] = dates["test_cutoff"] - pd.Timedelta(days=horizon)
+        if n == "09":
+            dates["history_date"] = dates["campaign_date"] - pd.Timedelta(days=horizon)
+        assert all(first < d <= end for d in dates.values()), (n, dates)
+        if horizon is not None:
+            assert horizon >= chapters.MIN_DURATION_DAYS
+            windows = {"07": ["fit_cutoff", "train_cutoff", "test_cutoff"], "10": ["fit_cutoff", "train_cutoff", "test_cutoff"],
+                       "11": ["train_cutoff", "test_cutoff"], "08": ["validation_cutoff", "test_cutoff"],
+                       "09": ["history_date", "campaign_date"], "04": ["cutoff"], "05": ["cutoff"]}.get(n, [])
+            chain = [dates[k] for k in windows] + [end]
+            assert all(a + pd.Timedelta(days=horizon) <= b for a, b in zip(chain, chain[1:])), (n, chain, horizon)
+        assert (scaled is not None) == (span_days < {"03": 101, "04": 101, "05": 101, "07": 285, "08": 131, "09": 191,
+                                                     "10": 344, "11": 285}.get(n, 0)), (n, span_days)
+
+
+def test_below_six_weeks_a_chapter_is_skipped_with_the_settings_that_run_it():
+    info = chapters.chapter_info(NOTEBOOKS / "07_knn_tree_svm.ipynb")
+    end = pd.Timestamp("2021-10-01")
+    first = end - pd.Timedelta(days=35)
+    params, reason, scaled = chapters.chapter_params(info, {}, None, end - chapters.SHIPPED_END, first, {})
+    assert scaled is None and "needs at least 42 days of data (your data cover 35 days from 2021-08-27)" in reason
+    hint = reason.split("yourself ")[1].split(": ", 1)[1]
+    assert hint.startswith("--chapters 07 --param fit_cutoff=2021-08-28 ") and "--param horizon_days=10" in hint
+    # following it: the user's values are taken as they are, nothing scaled, nothing skipped
+    user = dict(p.split("=") for p in hint.split(" --param ")[1:])
+    user = {k: int(v) if v.isdigit() else v for k, v in user.items()}
+    params, reason, scaled = chapters.chapter_params(info, user, None, end - chapters.SHIPPED_END, first, {})
+    assert reason is None and scaled is None and params["horizon_days"] == 10 and params["fit_cutoff"] == "2021-08-28"
+
+
+def test_a_duration_under_a_week_is_refused_with_the_days_it_needs():
+    info = {"params": {"data_path": "None", "test_cutoff": '"2010-09-01"', "horizon_days": "14"}}
+    end = pd.Timestamp("2021-10-01")
+    params, reason, scaled = chapters.chapter_params(info, {}, None, end - chapters.SHIPPED_END,
+                                                     end - pd.Timedelta(days=45), {})
+    assert "would leave durations under 7 days (horizon_days 14 -> 6)" in reason and "at least 51 days" in reason
+    assert "leave it out (--chapters" in reason
+
+
+def test_user_values_are_never_scaled_and_dates_outside_the_data_are_refused():
+    info = chapters.chapter_info(NOTEBOOKS / "07_knn_tree_svm.ipynb")
+    end = pd.Timestamp("2021-10-01")
+    first = end - pd.Timedelta(days=210)
+    shift = end - chapters.SHIPPED_END
+    params, reason, scaled = chapters.chapter_params(info, {"horizon_days": 30}, None, shift, first, {})
+    assert reason is None and params["horizon_days"] == 30 and "horizon_days" not in scaled["durations"]
+    params, reason, _ = chapters.chapter_params(info, {"fit_cutoff": "2021-01-01"}, None, shift, first, {})
+    assert "--param fit_cutoff=2021-01-01: not inside your data (2021-03-05 to 2021-09-30)" in reason

@@ -97,3 +97,12 @@ def test_index_without_a_profile_table() -> None:
     page = pages.index_html(run)
     assert "The profile table could not be built: build_profiles: no customer has a purchase" in page
     assert "href='profiles.parquet'" not in page
+
+
+def test_index_reports_a_scaled_calendar() -> None:
+    run = run_record()
+    run["chapters"][0]["scaled"] = {"ratio": 0.61, "text": "your 210 days hold its 343-day calendar scaled by 0.61: "
+                                    "horizon_days 90 -> 54; test_cutoff 2021-08-01"}
+    page = pages.index_html(run)
+    assert "<small>calendar scaled: your 210 days hold its 343-day calendar scaled by 0.61: horizon_days 90 -&gt; 54" in page
+    assert "Chapter 03: your 210 days hold its 343-day calendar" in page and "--param values are never scaled" in page

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -50,6 +51,11 @@ __all__ = [
     "ChapterFailed",
     "chapter_info",
     "chapter_params",
+    "duration_params",
+    "scale_calendar",
+    "IMPLIED_DATES",
+    "MIN_DURATION_DAYS",
+    "MIN_HISTORY_DAYS",
     "date_shift",
     "declared",
     "discover_chapters",
@@ -221,25 +227,135 @@ def shipped_date(default: str) -> pd.Timestamp | None:
     return stamp if SHIPPED_FIRST - month <= stamp <= SHIPPED_END + month else None
 
 
+#: Scaling a chapter's calendar stops here: below this many days of data a chapter whose dates do
+#: not fit is skipped (with the settings that would run it), and no duration is scaled below
+#: :data:`MIN_DURATION_DAYS`.
+MIN_HISTORY_DAYS = 42
+MIN_DURATION_DAYS = 7
+
+#: Dates a chapter derives from two of its parameters, part of its calendar although no parameter
+#: holds them: ``(name, base date parameter, duration parameter, only_when_declared_none)``; the
+#: date is ``base - duration``. Chapter 08's ``validation_cutoff = None`` means ``test_cutoff -
+#: horizon_days`` (its cell 8); chapter 09 evaluates the profiles of ``campaign_date -
+#: horizon_days`` (``history_date``, its cell 6).
+IMPLIED_DATES = (
+    ("validation_cutoff", "test_cutoff", "horizon_days", True),
+    ("history_date", "campaign_date", "horizon_days", False),
+)
+
+
+def duration_params(params_declared: dict[str, str]) -> dict[str, int]:
+    """A chapter's durations: top-level int parameters named ``horizon_days`` or ending in ``_days``.
+
+    ``None`` defaults (chapter 05's ``half_life_days``) and lists or dicts (chapter 08's ``grids``)
+    are not durations of the calendar and are left alone.
+
+    Example
+    -------
+    >>> duration_params({"horizon_days": "90", "half_life_days": "None", "grids": "{'a': {'window_days': [7]}}",
+    ...                  "n_days": "True", "days": "3"})
+    {'horizon_days': 90}
+    """
+    found = {}
+    for name, default in params_declared.items():
+        if not (name == "horizon_days" or name.endswith("_days")):
+            continue
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            found[name] = value
+    return found
+
+
+def scale_calendar(offsets: dict[str, int], durations: dict[str, int], ratio: float) -> tuple[dict[str, int], dict[str, int]]:
+    """Offsets (days before the end of the data) and durations scaled by ``ratio``: ``ceil(o * r)``, ``max(1, floor(h * r))``.
+
+    Rounding offsets up and durations down keeps every relation of the calendar: if a date lies
+    at least a duration before another one (or before the end of the data, offset 0), that is
+    ``o1 - h >= o2``, i.e. ``o1 >= o2 + h``, then ``ceil(o1 r) >= ceil(o2 r + h r) >= ceil(o2 r) +
+    floor(h r)`` (for any real a, b: ``ceil(a + b) >= ceil(a) + floor(b)``), so the scaled date
+    still lies at least the scaled duration before the other one: an outcome window that ended
+    before the next cutoff (or the end of the data) still does. Order is kept too (``ceil`` is
+    monotone), and the earliest date, scaled so that its offset is at most ``span_days - 1``, is
+    after the data's first day. A duration is at least one day (``max(1, ...)``), which can only
+    break a relation when ``floor(h r)`` is 0, i.e. below :data:`MIN_DURATION_DAYS` (refused).
+
+    Example
+    -------
+    >>> scale_calendar({"fit_cutoff": 284, "train_cutoff": 192, "test_cutoff": 100}, {"horizon_days": 90}, 0.5)
+    ({'fit_cutoff': 142, 'train_cutoff': 96, 'test_cutoff': 50}, {'horizon_days': 45})
+    """
+    return ({k: math.ceil(o * ratio - 1e-9) for k, o in offsets.items()},
+            {k: max(1, math.floor(h * ratio + 1e-9)) for k, h in durations.items()})
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    return f"{stamp:%Y-%m-%d}"
+
+
+def _refusal(number: str | None, span_days: int, o_max: int, offsets: dict[str, int], durations: dict[str, int],
+             end: pd.Timestamp, first_day: pd.Timestamp, why: str) -> str:
+    """Why a chapter is skipped on a short history, and the settings that run it instead."""
+    by_durations = math.ceil(o_max * MIN_DURATION_DAYS / min(durations.values())) + 1 if durations else 0
+    needed = min(o_max + 1, max(MIN_HISTORY_DAYS, by_durations))  # the shifted calendar fits in o_max + 1 days
+    ratio = (span_days - 1) / o_max
+    scaled_o, scaled_h = scale_calendar(offsets, durations, ratio)
+    leave_out = f"--chapters without {number}" if number else "--chapters"
+    if min(scaled_h.values(), default=MIN_DURATION_DAYS) >= MIN_DURATION_DAYS:
+        settings = [f"--param {k}={_day(end - pd.Timedelta(days=o))}" for k, o in scaled_o.items()]
+        settings += [f"--param {k}={h}" for k, h in scaled_h.items()]
+        alone = [f"--chapters {number}"] if number else []
+        instead = (f"or, to run it on these {span_days} days anyway, give its calendar scaled by {ratio:.2f} yourself "
+                   "(in a run of its own, as other chapters declare the same names): " + " ".join(alone + settings))
+    else:
+        instead = f"or leave it out ({leave_out})"
+    return (f"{why}; it needs at least {needed} days of data (your data cover {span_days} days from "
+            f"{_day(first_day)}): export a longer period, {instead}")
+
+
 def chapter_params(
     info: dict[str, Any], user: dict[str, Any], cutoff: str | None, shift: pd.Timedelta, first_day: pd.Timestamp,
     settings: dict[str, Any] | None = None,
-) -> tuple[dict[str, Any], str | None]:
-    """The parameters injected into one chapter, and why it cannot run (``None`` if it can).
+) -> tuple[dict[str, Any], str | None, dict[str, Any] | None]:
+    """The parameters injected into one chapter, why it cannot run (``None`` if it can), and how its calendar was scaled.
 
     Injected: the data (the canonical copy), the profile table's path (chapter 06), ``--cutoff``
     for the profile-date parameters, the chapter's shipped-data dates moved by ``shift`` (see
     :func:`date_shift`), the ``settings`` it declares (``currency``, ``shop_name``: see
-    :data:`SETTINGS`), and the user's ``--param`` values (which win).
+    :data:`SETTINGS`), and the user's ``--param`` values (which win, and are never scaled).
+
+    **The scaled calendar.** With ``E0`` the end of the shipped data (:data:`SHIPPED_END`), ``E``
+    that of these data (``E0 + shift``) and ``o`` the days a chapter's date lies before ``E0``,
+    the moved date is ``E - o``. When the chapter's earliest date (``o_max``, counting the dates
+    it derives, :data:`IMPLIED_DATES`) would not fall after the data's first day, i.e. ``o_max >
+    span_days - 1`` (``span_days``: first to last day of the data, inclusive), the whole calendar
+    is scaled by ``r = (span_days - 1) / o_max``: each date becomes ``E - ceil(o * r)`` and each
+    duration (:func:`duration_params`) ``max(1, floor(h * r))``, which keeps every "date + duration
+    <= later date" of the shipped calendar (:func:`scale_calendar`). The chapter is skipped only
+    when that would need scaling below :data:`MIN_HISTORY_DAYS` of data or a duration below
+    :data:`MIN_DURATION_DAYS`; the reason names the settings that run it.
+
+    Returns
+    -------
+    params, reason, scaling
+        ``scaling`` is ``None`` when nothing was scaled, else a record: ``ratio``, ``span_days``,
+        ``calendar_days`` (``o_max``), ``durations`` (name -> [default, scaled]), ``dates`` (name ->
+        [shipped default, date]), ``implied`` (name -> date) and ``text``, one line saying it.
     """
     params_declared = info["params"]
+    number = info["path"].name[:2] if isinstance(info.get("path"), Path) else None
     params: dict[str, Any] = {"data_path": "../transactions.parquet"}
     if "data_columns" in params_declared:
         params["data_columns"] = None  # the canonical copy needs no mapping
     writes_profiles = "output_path" in params_declared
     if writes_profiles:
         params["output_path"] = "../profiles.parquet"
-    too_early = []
+    end = (SHIPPED_END + shift).normalize()
+    span_days = int((end - first_day.normalize()).days)
+    offsets: dict[str, int] = {}   # the chapter's shipped dates the command moves: days before E0
+    shipped: dict[str, pd.Timestamp] = {}
     for name, default in params_declared.items():
         if name in user:
             continue
@@ -249,18 +365,106 @@ def chapter_params(
         stamp = shipped_date(default)
         if stamp is None:
             continue
-        moved = (stamp + shift).normalize()
-        params[name] = f"{moved:%Y-%m-%d}"
-        if moved <= first_day:
-            too_early.append(f"{name} {stamp:%Y-%m-%d} -> {moved:%Y-%m-%d}")
+        shipped[name] = stamp
+        offsets[name] = int((SHIPPED_END - stamp).days)
+    durations = {k: h for k, h in duration_params(params_declared).items() if k not in user}
+    implied: dict[str, tuple[str, str]] = {}
+    for name, base, duration, only_none in IMPLIED_DATES:
+        if base not in offsets or duration not in params_declared or name in user:
+            continue
+        if only_none and params_declared.get(name) != "None":
+            continue
+        implied[name] = (base, duration)
+    # the calendar in days before E0: moved dates, and derived dates (with the default duration, or the user's)
+    calendar = dict(offsets)
+    for name, (base, duration) in implied.items():
+        h = durations.get(duration, _literal_int(user.get(duration), params_declared.get(duration)))
+        if h is not None:
+            calendar[name] = offsets[base] + h
+    o_max = max((o for o in calendar.values() if o > 0), default=0)
+    scaling = None
+    reason = None
+    if o_max > span_days - 1:
+        ratio = (span_days - 1) / o_max
+        positive = {k: o for k, o in offsets.items() if o > 0}
+        scaled_o, scaled_h = scale_calendar(positive, durations, ratio)
+        what = f"its {o_max}-day calendar ({_calendar_text(calendar, o_max)})"
+        if span_days < MIN_HISTORY_DAYS:
+            reason = _refusal(number, span_days, o_max, positive, durations, end, first_day,
+                              f"{what} does not fit in your {span_days} days, and a chapter is scaled down to no "
+                              f"less than {MIN_HISTORY_DAYS} days of data")
+        elif any(h * ratio < MIN_DURATION_DAYS for h in durations.values()):
+            short = ", ".join(f"{k} {h} -> {math.floor(h * ratio)}" for k, h in durations.items()
+                              if h * ratio < MIN_DURATION_DAYS)
+            reason = _refusal(number, span_days, o_max, positive, durations, end, first_day,
+                              f"{what} scaled to your {span_days} days would leave durations under "
+                              f"{MIN_DURATION_DAYS} days ({short})")
+        for name, o in offsets.items():
+            params[name] = _day(end - pd.Timedelta(days=scaled_o.get(name, o)))
+        params.update(scaled_h)
+        scaled_dates = {k: [_day(shipped[k]), params[k]] for k in offsets}
+        derived = {}
+        for name, (base, duration) in implied.items():
+            h = params.get(duration, user.get(duration))
+            h = _literal_int(h, params_declared.get(duration))
+            if h is not None:
+                derived[name] = _day(pd.Timestamp(params[base]) - pd.Timedelta(days=h))
+        parts = [f"{k} {h} -> {scaled_h[k]}" for k, h in durations.items()]
+        parts += [", ".join(f"{k} {v[1]}" for k, v in scaled_dates.items())]
+        parts += [", ".join(f"{k} ({implied[k][0]} - {implied[k][1]}) {v}" for k, v in derived.items())]
+        scaling = {
+            "ratio": round(ratio, 4), "span_days": span_days, "calendar_days": o_max,
+            "durations": {k: [h, scaled_h[k]] for k, h in durations.items()},
+            "dates": scaled_dates, "implied": derived,
+            "text": (f"your {span_days} days hold its {o_max}-day calendar scaled by {ratio:.2f}: "
+                     + "; ".join(p for p in parts if p)),
+        }
+    else:
+        for name, o in offsets.items():
+            params[name] = _day(end - pd.Timedelta(days=o))
     params.update({k: v for k, v in (settings or {}).items() if k in params_declared})
     params.update({k: v for k, v in user.items() if k in params_declared})
-    reason = None
-    if too_early:
-        days = int((SHIPPED_END - min(shipped_date(params_declared[t.split()[0]]) for t in too_early)).days)
-        reason = (f"its dates ({', '.join(too_early)}) fall before your data start ({first_day:%Y-%m-%d}): it needs "
-                  f"about {days} days of data; set them with --param (e.g. --param {too_early[0].split()[0]}=YYYY-MM-DD)")
-    return params, reason
+    if reason is None:
+        reason = _user_dates_before_start(params_declared, user, params, implied, first_day, end)
+    if reason is not None:
+        scaling = None
+    return params, reason, scaling
+
+
+def _literal_int(value: Any, default: str | None) -> int | None:
+    """An int from a --param value (already parsed) or, if it is None, from a declared default (source text)."""
+    if value is None and default is not None:
+        try:
+            value = ast.literal_eval(default)
+        except (ValueError, SyntaxError):
+            return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _calendar_text(calendar: dict[str, int], o_max: int) -> str:
+    earliest = [k for k, o in calendar.items() if o == o_max]
+    return f"{', '.join(earliest)} {o_max} days before the end of the data"
+
+
+def _user_dates_before_start(params_declared: dict[str, str], user: dict[str, Any], params: dict[str, Any],
+                             implied: dict[str, tuple[str, str]], first_day: pd.Timestamp,
+                             end: pd.Timestamp) -> str | None:
+    """A date the user set (--param) that is not after the data's first day, or not before their end: the reason to skip."""
+    bad = []
+    for name, value in user.items():
+        if name not in params_declared or shipped_date(params_declared[name]) is None or not isinstance(value, str):
+            continue
+        try:
+            stamp = pd.Timestamp(value)
+        except (ValueError, TypeError):
+            continue
+        if stamp <= first_day or stamp > end:
+            bad.append(f"--param {name}={value}")
+    if not bad:
+        return None
+    return (f"{', '.join(bad)}: not inside your data ({_day(first_day)} to {_day(end - pd.Timedelta(days=1))}); "
+            "give dates after the first day and before the last, or leave them out and the chapter's dates are "
+            "placed in your data")
 
 
 # --------------------------------------------------------------------------------------------

@@ -325,7 +325,7 @@ def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str],
 def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
           tx: pd.DataFrame, summary: dict[str, Any], say: Progress,
           settings: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """One entry per chosen chapter: its parameters, or why it is skipped (a column or days it lacks)."""
+    """One entry per chosen chapter: its parameters (and its scaled calendar), or why it is skipped (a column or days it lacks)."""
     shift = chapters.date_shift(tx)
     first_day = tx["timestamp"].min().normalize()
     entries = []
@@ -333,7 +333,7 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
         info = infos[n]
         lacking = [c for c in info["needs"] if not summary["has"].get(c, True)]
         entry: dict[str, Any] = {"chapter": n, "title": info["title"], "file": info["path"].name}
-        params, too_short = chapters.chapter_params(info, user, cutoff_text, shift, first_day, settings)
+        params, too_short, scaled = chapters.chapter_params(info, user, cutoff_text, shift, first_day, settings)
         if lacking:
             entry.update(status="skipped", reason=f"needs the column(s) {lacking}, which the data do not have "
                          f"(map them with --columns {lacking[0]}=<your column>)")
@@ -341,6 +341,9 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
             entry.update(status="skipped", reason=too_short)
         else:
             entry["parameters"] = params
+            if scaled is not None:  # its calendar did not fit in the data: scaled (chapters.chapter_params)
+                entry["scaled"] = scaled
+                say(f"chapter {n}: {scaled['text']}")
         if entry.get("status") == "skipped":
             say(f"skip chapter {n} ({info['title']}): {entry['reason']}")
         entries.append(entry)

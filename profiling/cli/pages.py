@@ -4,8 +4,8 @@
 figures inlined; math from the MathJax copied next to the report when the course checkout vendors
 it, :func:`mathjax_source`, else from a CDN). :func:`index_html` writes the summary page from the
 run's record (``run.json``): the data and the report's settings (shop name, currency), each chapter
-with its parameters, or why it was skipped (with the option that would run it), or the error it
-failed with, the profile table's personas and segments, and the versions.
+with its parameters (and its calendar, when it was scaled to fit a short history), or why it was
+skipped (with the option that would run it), or the error it failed with, the profile table's personas and segments, and the versions.
 """
 
 from __future__ import annotations
@@ -134,6 +134,8 @@ def index_html(run: dict[str, Any]) -> str:
         links = [f"<a href='{e(ch[k])}'>{label}</a>" for k, label in (("html", "HTML"), ("notebook", "notebook")) if ch.get(k)]
         if ch["status"] == "ran":
             result = " · ".join(links)
+            if ch.get("scaled"):
+                result += f"<br><small>calendar scaled: {e(ch['scaled']['text'])}</small>"
             if ch.get("left_out"):
                 result += f"<br><small>left out: {e(', '.join(f'{v} {k}' for k, v in ch['left_out'].items()))} cell(s)</small>"
         elif ch["status"] == "failed":
@@ -149,6 +151,9 @@ def index_html(run: dict[str, Any]) -> str:
              "Jupyter on the same data to investigate, or leave it out with --chapters."
              for ch in run["chapters"] if ch["status"] == "failed"]
     notes += [f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in run["chapters"] if ch["status"] == "skipped"]
+    notes += [f"Chapter {e(ch['chapter'])}: {e(ch['scaled']['text'])} (its dates and durations, shorter than in the "
+              "course, keep their order and every outcome window ends before the next date)."
+              for ch in run["chapters"] if ch.get("scaled")]
     if notes:
         out.append("<p class='note'>" + "<br>".join(notes) + "</p>")
     if run.get("left_out_tags"):
@@ -171,7 +176,8 @@ def index_html(run: dict[str, Any]) -> str:
                + "; --cutoff: " + (e(str(run["cutoff"])) if run["cutoff"] else "not given (profile date: the day after the last transaction)")
                + ". Dates of the shipped data in the chapters' defaults were moved by "
                f"{run['date_shift_days']:,} days, so that they sit as far before the end of your data as they sat before the end "
-               "of the shipped data (see the parameters injected into each chapter).</p>")
+               "of the shipped data (see the parameters injected into each chapter); a chapter whose dates did not fit in your "
+               "data had its calendar scaled (dates and durations), as noted above. --param values are never scaled.</p>")
     out.append("<h2>Versions</h2><p>" + e(", ".join(f"{k} {v}" for k, v in run["versions"].items())) + "</p>")
     out.append(f"<p>{e(run['math_note'])} Machine-readable: <a href='run.json'>run.json</a>.</p></body></html>")
     return "\n".join(out)
