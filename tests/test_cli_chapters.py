@@ -117,7 +117,7 @@ def test_chapter_dates_follow_the_data():
     info = {"params": {"data_path": "None", "cutoff": '"2010-09-01"', "fit_cutoff": '"2010-03-01"',
                        "panel_start": "'2010-01-01'", "profile_cutoff": '"2010-12-01"', "k": "4",
                        "label": '"2010-09-01 is a date"', "other": '"2019-01-01"'}}
-    first = pd.Timestamp("2022-01-01")
+    first = pd.Timestamp("2021-12-01")  # 396 days: the dates and 31 days of history before them fit
     shift = pd.Timestamp("2023-01-01") - chapters.SHIPPED_END
     params, reason, scaled = chapters.chapter_params(info, {}, None, shift, first)
     assert params == {"data_path": "../transactions.parquet", "cutoff": "2022-09-23", "fit_cutoff": "2022-03-23",
@@ -126,12 +126,16 @@ def test_chapter_dates_follow_the_data():
     # --cutoff sets the profile dates, --param wins over everything
     params, _, _ = chapters.chapter_params(info, {"fit_cutoff": "2022-05-01"}, "2022-10-01", shift, first)
     assert params["cutoff"] == params["profile_cutoff"] == "2022-10-01" and params["fit_cutoff"] == "2022-05-01"
-    # data too short for the shifted dates (214 days; panel_start lies 343 days before the end): the calendar is scaled
+    # data too short for the shifted dates (214 days; panel_start lies 343 days before the end, after 31 days of
+    # history in the shipped data): the calendar is scaled
     params, reason, scaled = chapters.chapter_params(info, {}, None, shift, pd.Timestamp("2022-06-01"))
-    assert reason is None and scaled["span_days"] == 214 and scaled["calendar_days"] == 343
-    assert scaled["ratio"] == round(213 / 343, 4) and params["panel_start"] == "2022-06-02"  # the data's second day
-    assert params["fit_cutoff"] == f"{pd.Timestamp('2023-01-01') - pd.Timedelta(days=math.ceil(284 * 213 / 343)):%Y-%m-%d}"
-    assert "your 214 days hold its 343-day calendar scaled by 0.62" in scaled["text"] and "panel_start 2022-06-02" in scaled["text"]
+    assert reason is None and scaled["span_days"] == 214 and scaled["calendar_days"] == 374 and scaled["history_days"] == 31
+    ratio = 213 / 374
+    assert scaled["ratio"] == round(ratio, 4)
+    for name, o in {"panel_start": 343, "fit_cutoff": 284}.items():
+        assert params[name] == f"{pd.Timestamp('2023-01-01') - pd.Timedelta(days=math.ceil(o * ratio)):%Y-%m-%d}"
+    assert params["panel_start"] > "2022-06-01"
+    assert "your 214 days hold its 374-day calendar scaled by 0.57" in scaled["text"] and "panel_start 2022-" in scaled["text"]
 
 
 def test_chapter_06_gets_the_report_paths_and_profiles_all_the_data():
@@ -307,6 +311,8 @@ def test_course_chapters_fit_every_history_from_six_weeks(span_days):
         if n == "09":
             dates["history_date"] = dates["campaign_date"] - pd.Timedelta(days=horizon)
         assert all(first < d <= end for d in dates.values()), (n, dates)
+        if scaled is not None and scaled["history_days"]:                # some history before the earliest date
+            assert min(dates.values()) - first >= pd.Timedelta(days=math.floor(scaled["history_days"] * scaled["ratio"]))
         if horizon is not None:
             assert horizon >= chapters.MIN_DURATION_DAYS
             windows = {"07": ["fit_cutoff", "train_cutoff", "test_cutoff"], "10": ["fit_cutoff", "train_cutoff", "test_cutoff"],
@@ -314,8 +320,9 @@ def test_course_chapters_fit_every_history_from_six_weeks(span_days):
                        "09": ["history_date", "campaign_date"], "04": ["cutoff"], "05": ["cutoff"]}.get(n, [])
             chain = [dates[k] for k in windows] + [end]
             assert all(a + pd.Timedelta(days=horizon) <= b for a, b in zip(chain, chain[1:])), (n, chain, horizon)
-        assert (scaled is not None) == (span_days < {"03": 101, "04": 101, "05": 101, "07": 285, "08": 131, "09": 191,
-                                                     "10": 344, "11": 285}.get(n, 0)), (n, span_days)
+        # scaled when the dates and the history before them (at most one horizon) do not fit
+        assert (scaled is not None) == (span_days < {"03": 201, "04": 191, "05": 191, "07": 375, "08": 161, "09": 281,
+                                                     "10": 375, "11": 375}.get(n, 0)), (n, span_days)
 
 
 def test_below_six_weeks_a_chapter_is_skipped_with_the_settings_that_run_it():
@@ -325,12 +332,12 @@ def test_below_six_weeks_a_chapter_is_skipped_with_the_settings_that_run_it():
     params, reason, scaled = chapters.chapter_params(info, {}, None, end - chapters.SHIPPED_END, first, {})
     assert scaled is None and "needs at least 42 days of data (your data cover 35 days from 2021-08-27)" in reason
     hint = reason.split("yourself ")[1].split(": ", 1)[1]
-    assert hint.startswith("--chapters 07 --param fit_cutoff=2021-08-28 ") and "--param horizon_days=10" in hint
+    assert hint.startswith("--chapters 07 --param fit_cutoff=2021-09-05 ") and "--param horizon_days=8" in hint
     # following it: the user's values are taken as they are, nothing scaled, nothing skipped
     user = dict(p.split("=") for p in hint.split(" --param ")[1:])
     user = {k: int(v) if v.isdigit() else v for k, v in user.items()}
     params, reason, scaled = chapters.chapter_params(info, user, None, end - chapters.SHIPPED_END, first, {})
-    assert reason is None and scaled is None and params["horizon_days"] == 10 and params["fit_cutoff"] == "2021-08-28"
+    assert reason is None and scaled is None and params["horizon_days"] == 8 and params["fit_cutoff"] == "2021-09-05"
 
 
 def test_a_duration_under_a_week_is_refused_with_the_days_it_needs():
@@ -338,7 +345,8 @@ def test_a_duration_under_a_week_is_refused_with_the_days_it_needs():
     end = pd.Timestamp("2021-10-01")
     params, reason, scaled = chapters.chapter_params(info, {}, None, end - chapters.SHIPPED_END,
                                                      end - pd.Timedelta(days=45), {})
-    assert "would leave durations under 7 days (horizon_days 14 -> 6)" in reason and "at least 51 days" in reason
+    # its calendar: 100 days and 14 of history; 45 days scale it by 44/114
+    assert "would leave durations under 7 days (horizon_days 14 -> 5)" in reason and "at least 58 days" in reason
     assert "leave it out (--chapters" in reason
 
 

@@ -295,12 +295,12 @@ def _day(stamp: pd.Timestamp) -> str:
     return f"{stamp:%Y-%m-%d}"
 
 
-def _refusal(number: str | None, span_days: int, o_max: int, offsets: dict[str, int], durations: dict[str, int],
+def _refusal(number: str | None, span_days: int, total: int, offsets: dict[str, int], durations: dict[str, int],
              end: pd.Timestamp, first_day: pd.Timestamp, why: str) -> str:
     """Why a chapter is skipped on a short history, and the settings that run it instead."""
-    by_durations = math.ceil(o_max * MIN_DURATION_DAYS / min(durations.values())) + 1 if durations else 0
-    needed = min(o_max + 1, max(MIN_HISTORY_DAYS, by_durations))  # the shifted calendar fits in o_max + 1 days
-    ratio = (span_days - 1) / o_max
+    by_durations = math.ceil(total * MIN_DURATION_DAYS / min(durations.values())) + 1 if durations else 0
+    needed = min(total + 1, max(MIN_HISTORY_DAYS, by_durations))  # unscaled, the calendar fits in total + 1 days
+    ratio = (span_days - 1) / total
     scaled_o, scaled_h = scale_calendar(offsets, durations, ratio)
     leave_out = f"--chapters without {number}" if number else "--chapters"
     if min(scaled_h.values(), default=MIN_DURATION_DAYS) >= MIN_DURATION_DAYS:
@@ -328,10 +328,13 @@ def chapter_params(
 
     **The scaled calendar.** With ``E0`` the end of the shipped data (:data:`SHIPPED_END`), ``E``
     that of these data (``E0 + shift``) and ``o`` the days a chapter's date lies before ``E0``,
-    the moved date is ``E - o``. When the chapter's earliest date (``o_max``, counting the dates
-    it derives, :data:`IMPLIED_DATES`) would not fall after the data's first day, i.e. ``o_max >
-    span_days - 1`` (``span_days``: first to last day of the data, inclusive), the whole calendar
-    is scaled by ``r = (span_days - 1) / o_max``: each date becomes ``E - ceil(o * r)`` and each
+    the moved date is ``E - o``. A chapter's calendar reaches back from ``E0`` to its earliest date
+    (``o_max`` days, counting the dates it derives, :data:`IMPLIED_DATES`) and then the history
+    before it (``lead``: what the shipped data had before that date, at most the chapter's longest
+    duration, or ``o_max`` if it has none; features at a cutoff need a past, and a fit task on one
+    day of history has a few dozen customers): ``T = o_max + lead`` days. When ``T > span_days - 1`` (``span_days``: first to last day of the data,
+    inclusive), the whole calendar is scaled by ``r = (span_days - 1) / T``, so that the data's first
+    day is its start: each date becomes ``E - ceil(o * r)`` and each
     duration (:func:`duration_params`) ``max(1, floor(h * r))``, which keeps every "date + duration
     <= later date" of the shipped calendar (:func:`scale_calendar`). The chapter is skipped only
     when that would need scaling below :data:`MIN_HISTORY_DAYS` of data or a duration below
@@ -382,21 +385,27 @@ def chapter_params(
         if h is not None:
             calendar[name] = offsets[base] + h
     o_max = max((o for o in calendar.values() if o > 0), default=0)
+    # the history before its earliest date is part of a chapter's calendar (features need a past):
+    # as much as the shipped data had, at most one window's worth (its longest duration; without
+    # durations, as much as its own dates span)
+    longest = max(duration_params(params_declared).values(), default=o_max)
+    lead = min(o_max, longest, max(0, int((SHIPPED_END - SHIPPED_FIRST).days) - o_max))
+    total = o_max + lead
     scaling = None
     reason = None
-    if o_max > span_days - 1:
-        ratio = (span_days - 1) / o_max
+    if total > span_days - 1:
+        ratio = (span_days - 1) / total
         positive = {k: o for k, o in offsets.items() if o > 0}
         scaled_o, scaled_h = scale_calendar(positive, durations, ratio)
-        what = f"its {o_max}-day calendar ({_calendar_text(calendar, o_max)})"
+        what = f"its {total}-day calendar ({_calendar_text(calendar, o_max, lead)})"
         if span_days < MIN_HISTORY_DAYS:
-            reason = _refusal(number, span_days, o_max, positive, durations, end, first_day,
+            reason = _refusal(number, span_days, total, positive, durations, end, first_day,
                               f"{what} does not fit in your {span_days} days, and a chapter is scaled down to no "
                               f"less than {MIN_HISTORY_DAYS} days of data")
         elif any(h * ratio < MIN_DURATION_DAYS for h in durations.values()):
             short = ", ".join(f"{k} {h} -> {math.floor(h * ratio)}" for k, h in durations.items()
                               if h * ratio < MIN_DURATION_DAYS)
-            reason = _refusal(number, span_days, o_max, positive, durations, end, first_day,
+            reason = _refusal(number, span_days, total, positive, durations, end, first_day,
                               f"{what} scaled to your {span_days} days would leave durations under "
                               f"{MIN_DURATION_DAYS} days ({short})")
         for name, o in offsets.items():
@@ -413,10 +422,10 @@ def chapter_params(
         parts += [", ".join(f"{k} {v[1]}" for k, v in scaled_dates.items())]
         parts += [", ".join(f"{k} ({implied[k][0]} - {implied[k][1]}) {v}" for k, v in derived.items())]
         scaling = {
-            "ratio": round(ratio, 4), "span_days": span_days, "calendar_days": o_max,
+            "ratio": round(ratio, 4), "span_days": span_days, "calendar_days": total, "history_days": lead,
             "durations": {k: [h, scaled_h[k]] for k, h in durations.items()},
             "dates": scaled_dates, "implied": derived,
-            "text": (f"your {span_days} days hold its {o_max}-day calendar scaled by {ratio:.2f}: "
+            "text": (f"your {span_days} days hold its {total}-day calendar scaled by {ratio:.2f}: "
                      + "; ".join(p for p in parts if p)),
         }
     else:
@@ -441,9 +450,9 @@ def _literal_int(value: Any, default: str | None) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _calendar_text(calendar: dict[str, int], o_max: int) -> str:
+def _calendar_text(calendar: dict[str, int], o_max: int, lead: int) -> str:
     earliest = [k for k, o in calendar.items() if o == o_max]
-    return f"{', '.join(earliest)} {o_max} days before the end of the data"
+    return f"{', '.join(earliest)} {o_max} days before the end of the data, after {lead} days of history"
 
 
 def _user_dates_before_start(params_declared: dict[str, str], user: dict[str, Any], params: dict[str, Any],
