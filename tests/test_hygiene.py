@@ -381,3 +381,14 @@ def test_report_mode_leaves_out_what_is_not_about_the_users_data(path: Path) -> 
     found = [(i, m.group(0)) for i, t in kept for line in t.splitlines()
              if "[Dataset]" not in line and (m := shipped.search(line))]
     assert not found, f"{path.name}: markdown kept in reports names the shipped data: {found}"
+
+
+def test_the_wheel_includes_every_subpackage() -> None:
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    patterns = config["packages"]["find"]["include"]
+    packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "profiling").rglob("__init__.py")}
+    missed = [p for p in packages if not any(fnmatch.fnmatch(p, pat) for pat in patterns)]
+    assert not missed, f"pyproject.toml leaves {missed} out of a built wheel"
