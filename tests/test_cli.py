@@ -819,8 +819,10 @@ def test_every_skip_hint_on_a_short_history_leads_to_a_run(tmp_path):
         entry = again["chapters"][0]
         assert entry["status"] != "skipped", (number, entry)
         outcomes[number] = entry["status"] if entry["status"] == "ran" else entry["error"]
-    print(outcomes)
-    assert all(v == "ran" for v in outcomes.values()), outcomes
+    # the calendar is followed everywhere; chapter 10 then fails inside the notebook (cell 10: L1 keeps no
+    # feature on a fit task of a few days, and the empty subset is fitted), as on 7 weeks (NOTEBOOK_FAILURES)
+    assert {n for n, v in outcomes.items() if v != "ran"} == {"10"}, outcomes
+    assert "at least one array or dtype is required" in outcomes["10"], outcomes
 
 
 #: Chapters that still fail on a history, for a reason inside the notebook (the calendar fits; see the note of
