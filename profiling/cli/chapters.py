@@ -10,8 +10,11 @@ What the command knows about a chapter it reads from the notebook itself:
 
 **Dates.** A parameter whose default is a date of the shipped Online Retail II (2009-12-01 to
 2010-12-09, give or take a month) is moved by :func:`date_shift` days on other data, so that it
-keeps its distance to the end of the data (:func:`chapter_params`); ``--cutoff`` sets the
-profile-date parameters and ``--param`` wins over everything.
+keeps its distance to the end of the data (:func:`chapter_params`). When a chapter's dates (and
+the history before them) do not fit in a short history, its whole calendar is scaled to the data,
+dates and durations together, keeping every window before the next date (:func:`scale_calendar`),
+down to :data:`MIN_HISTORY_DAYS` of data; ``--cutoff`` sets the profile-date parameters and
+``--param`` wins over everything (and is never scaled).
 
 **Settings.** ``--currency`` and ``--shop-name`` reach every chapter that declares the parameter
 (:data:`SETTINGS`), as the dates do; ``--param`` may set them too, but not both at once.
