@@ -6,6 +6,19 @@ import pandas as pd
 
 from profiling.datasets import COLUMNS
 
+#: How another shop names its columns (canonical -> theirs): the command's tests export the synthetic
+#: shop under these names.
+THEIR_NAMES = {
+    "invoice_id": "Order No",
+    "customer_id": "Client",
+    "item_id": "SKU",
+    "description": "Product Name",
+    "quantity": "Qty",
+    "unit_price": "Unit Cost",
+    "timestamp": "Paid At",
+    "country": "Market",
+}
+
 
 def tx_frame(rows: list[tuple]) -> pd.DataFrame:
     """Canonical transactions from ``rows`` of (customer, invoice, item, quantity, price, timestamp, country).

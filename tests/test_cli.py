@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from frames import THEIR_NAMES
 from profiling import cleaning, datasets, features, profiles, segments, tags
 from profiling.cli import chapters, main
 from profiling.report import read_records
@@ -37,17 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
 CHAPTER_06 = ROOT / "notebooks" / "06_tags_and_segments.ipynb"
 DAY_FIRST = "%d/%m/%Y %H:%M"
-#: How the synthetic shop names its columns (canonical -> theirs).
-THEIR_NAMES = {
-    "invoice_id": "Order No",
-    "customer_id": "Client",
-    "item_id": "SKU",
-    "description": "Product Name",
-    "quantity": "Qty",
-    "unit_price": "Unit Cost",
-    "timestamp": "Paid At",
-    "country": "Market",
-}
 
 
 def sha256(path: Path) -> str:

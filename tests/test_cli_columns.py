@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from frames import THEIR_NAMES
 from profiling import datasets
 from profiling.cli import main, parse_columns, suggest_columns
 from profiling.cli.columns import columns_text, peek
@@ -28,17 +29,6 @@ from profiling.datasets import COLUMNS, DataError, load_transactions
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "data" / "online_retail_ii_2009_2010.parquet"
-#: How another shop names its columns (canonical -> theirs), as in tests/test_cli.py.
-THEIR_NAMES = {
-    "invoice_id": "Order No",
-    "customer_id": "Client",
-    "item_id": "SKU",
-    "description": "Product Name",
-    "quantity": "Qty",
-    "unit_price": "Unit Cost",
-    "timestamp": "Paid At",
-    "country": "Market",
-}
 #: A Chinese shop's export: canonical -> its header.
 CHINESE = {
     "invoice_id": "订单编号",
