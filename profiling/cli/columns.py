@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from profiling.datasets import files, headers, sniffing
+from profiling.datasets import files, headers, money, sniffing
 from profiling.datasets import COLUMNS, OPTIONAL, REQUIRED, SYNONYMS, DataError, suggest_columns
 
 __all__ = ["SYNONYMS", "columns_text", "peek", "suggest_columns"]
@@ -260,6 +260,10 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
             warnings.append(f"{name}: column {mapping['timestamp']!r} (timestamp): {ambiguous}; they are read month first. "
                             "If the day comes first, pass --timestamp-format '%d/%m/%Y %H:%M' (adapted to your values).")
 
+    currency = None
+    if "unit_price" in mapping and not rows.empty:
+        _, currency = money.parse_prices(rows[header.index(mapping["unit_price"])])
+
     options = []
     if found.encoding is not None:
         options += ["--encoding", _shell(found.encoding)]
@@ -285,6 +289,9 @@ def columns_text(path: Path, encoding: str | None = None, sep: str | None = None
                  or ("(line total)" if headers._is_line_total(h) else "(not used)"))
         lines.append(f"#   {_pad(labels[i], width)}  {arrow:<14}  {examples}")
     lines.append("#")
+    if currency:
+        lines += [f"# Prices are written in {currency} ({mapping['unit_price']!r}): they are read as numbers, and the report "
+                  "labels amounts with it (--currency overrides it).", "#"]
     lines += [f"# Warning: {w}" for w in warnings]
     lines += ["#"] if warnings else []
     lines += ["# Suggested mapping, canonical name: your column. Check every line, then use it with",

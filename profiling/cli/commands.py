@@ -289,13 +289,15 @@ def _is_shipped(data: Path) -> bool:
 
 
 def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str], infos: dict[str, dict[str, Any]],
-              shipped: bool, say: Progress) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+              shipped: bool, say: Progress, detected: dict[str, str] | None = None,
+              ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
     """The settings injected into the chapters that declare them (:data:`profiling.cli.chapters.SETTINGS`), and their record.
 
     ``--currency`` and ``--shop-name``, or the same names in ``--param`` (not both). Not given, on the
     shipped data the chapters keep their own defaults; on any other data the shop is named after the
     file (``orders_2021.csv`` -> ``orders_2021``) and amounts are in "currency", so that a report never
-    carries the shipped shop's name or currency.
+    carries the shipped shop's name or currency -- unless the data state their currency
+    (``detected``: ``attrs["currency"]`` of :func:`~profiling.datasets.load_transactions`).
     """
     defaults = {"shop_name": (Path(args.data).stem, "the data file's name; set it with --shop-name"),
                 "currency": ("currency", "not given; set it with --currency, e.g. --currency EUR")}
@@ -313,6 +315,10 @@ def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str],
             record[name] = {"value": given, "from": option}
         elif shipped:
             record[name] = {"value": None, "from": "the chapters' default (the shipped data)"}
+        elif name == "currency" and detected:
+            injected[name] = detected["value"]
+            record[name] = {"value": detected["value"], "from": f"found in the data ({detected['from']})"}
+            say(f"amounts are in {detected['value']}, found in {detected['from']}; --currency overrides it")
         else:
             injected[name], why = defaults[name]
             record[name] = {"value": injected[name], "from": why}
@@ -428,9 +434,8 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
     available, infos = _chapter_infos(args.notebooks)
     chosen = chapters.select(args.chapters, available, infos)
     user = _user_params(args.param, chosen, infos)
-    settings, settings_record = _settings(args, user, chosen, infos, _is_shipped(data), say)
-
     tx = load(args, say)  # all data problems surface here, before any notebook runs
+    settings, settings_record = _settings(args, user, chosen, infos, _is_shipped(data), say, tx.attrs.get("currency"))
     cutoff = _cutoff(args.cutoff, tx, data)
     cutoff_text = None if cutoff is None else (f"{cutoff:%Y-%m-%d}" if cutoff == cutoff.normalize() else cutoff.isoformat())
     summary = _summary(tx)

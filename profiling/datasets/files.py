@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from profiling.datasets.headers import _is_line_total, suggest_columns
+from profiling.datasets.money import parse_prices
 from profiling.datasets.schema import COLUMNS, DTYPES, REQUIRED, DataError, _fail
 from profiling.datasets.sniffing import _encoding_error, _guess_timestamp_format, _sniff_binary
 
@@ -46,6 +47,8 @@ _PARQUET_SUFFIXES = {".parquet", ".pq"}
 _EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
 _ID_COLUMNS = ["customer_id", "invoice_id", "item_id"]
 _TEXT_COLUMNS = ["customer_id", "invoice_id", "item_id", "description", "country"]
+#: Column names under which a file states the currency of its amounts (matched case-insensitively).
+_CURRENCY_COLUMNS = {"currency", "currency code", "currency_code", "币种", "货币", "币别"}
 
 
 def _row_label(i: int, kind: str) -> str:
@@ -199,6 +202,33 @@ def _to_number(path: Path, kind: str, values: pd.Series, column: str, source: st
     return numbers
 
 
+def _prices(path: Path, kind: str, values: pd.Series, source: str) -> tuple[pd.Series, str | None]:
+    """Unit prices as numbers, and the currency their text names (``"€12.50"``), if it names one."""
+    if not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        numbers, currency = parse_prices(values)
+        if numbers is not None:
+            return _to_number(path, kind, numbers, "unit_price", source), currency
+    return _to_number(path, kind, values, "unit_price", source), None
+
+
+def _stated_currency(path: Path, kind: str, header: list[str], raw: pd.DataFrame) -> tuple[str | None, str | None]:
+    """(currency, column) from a column such as 'Currency' or '币种' holding one value; refused if it holds several."""
+    for name in header:
+        if str(name).strip().lower() not in _CURRENCY_COLUMNS:
+            continue
+        values = raw[name].dropna().astype("str").str.strip()
+        found = sorted(set(values[values.str.len() > 0]))
+        if len(found) > 1:
+            shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+            raise DataError(
+                f"{path}: column {name!r} names {len(found)} currencies ({shown}): amounts in different currencies "
+                "cannot be added up. Convert the prices to one currency, or export one currency per file."
+            )
+        if found:
+            return found[0], name
+    return None, None
+
+
 def _to_timestamp(path: Path, kind: str, values: pd.Series, source: str, timestamp_format: str | None) -> pd.Series:
     column = "timestamp"
     if pd.api.types.is_datetime64_any_dtype(values):
@@ -286,6 +316,9 @@ def load_transactions(
         Columns :data:`COLUMNS` with :data:`DTYPES`, one row per line of the file, in file order.
         Optional columns the file lacks (:data:`OPTIONAL`) are filled with missing values.
         Identifiers are text; numeric ones written as floats (``13085.0``) become ``"13085"``.
+        Prices written with one currency ("€12.50", "12.50 EUR": :func:`~profiling.datasets.money.parse_prices`)
+        are read as numbers; that currency, or the one value of a column named like "Currency" or
+        "币种", is kept in ``attrs["currency"]`` (``{"value": "EUR", "from": <where it was found>}``).
 
     Raises
     ------
@@ -400,8 +433,19 @@ def load_transactions(
                 )
             out[c] = numbers.astype("int64")
         elif c == "unit_price":
-            out[c] = _to_number(path, kind, values, c, name).astype("float64")
+            numbers, in_prices = _prices(path, kind, values, name)
+            out[c] = numbers.astype("float64")
         else:  # timestamp
             out[c] = _to_timestamp(path, kind, values, name, timestamp_format)
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    return frame.astype(DTYPES)
+    frame = pd.DataFrame(out, columns=COLUMNS).astype(DTYPES)
+    stated, column = _stated_currency(path, kind, header, raw)
+    if stated is not None and in_prices is not None and stated != in_prices:
+        raise DataError(
+            f"{path}: column {column!r} says the amounts are in {stated}, but the prices of column "
+            f"{source['unit_price']!r} are written in {in_prices}. Export the prices in the stated currency."
+        )
+    if stated is not None:
+        frame.attrs["currency"] = {"value": stated, "from": f"your column {column!r}"}
+    elif in_prices is not None:
+        frame.attrs["currency"] = {"value": in_prices, "from": f"the prices of your column {source['unit_price']!r}"}
+    return frame
