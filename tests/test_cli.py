@@ -10,8 +10,8 @@ the chapters in tests/test_cli_chapters.py.
 
 from __future__ import annotations
 
-import html
 import ast
+import html
 import hashlib
 import json
 import os
@@ -766,88 +766,33 @@ def test_report_option_errors(shop, tmp_path, capsys, extra, message):
     assert not (tmp_path / "r").exists() and leftovers(tmp_path) == []
 
 
-# ------------------------------------------------------------------------------- short and long histories
+# ------------------------------------------------------------------------------- many customers
 
 
-def _history_shop(folder: Path, name: str, start: str, end: str, n_customers: int) -> Path:
-    tx = datasets.make_transactions(n_customers, n_items=300, start=start, end=end, random_state=7)
-    path = folder / f"{name}.csv"
-    tx.to_csv(path, index=False)
-    return path
-
-
-def _report(path: Path, out: Path, *extra: str) -> tuple[int, str, dict]:
-    result = subprocess.run([sys.executable, "-m", "profiling", "report", "--data", str(path), "--out", str(out), *extra],
-                            capture_output=True, text=True, cwd=path.parent, timeout=1800)
-    run = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").is_file() else {}
-    return result.returncode, result.stderr, run
-
-
-@pytest.mark.notebook
-@pytest.mark.slow
-def test_every_skip_hint_on_a_short_history_leads_to_a_run(tmp_path):
-    """On 5 weeks of data the chapters with dates are skipped (below 6 weeks, no scaling); each skip names
-    the settings that run it. Following each hint (its --chapters and --param calendar, or a longer export)
-    runs the chapter: it is neither skipped again nor refused (exit 2) for the dates it was given."""
-    short = _history_shop(tmp_path, "weeks5", "2021-08-27", "2021-09-30", 400)
-    rc, err, run = _report(short, tmp_path / "r0", "--chapters", "03,04,05,07,08,09,10,11", "--quiet")
-    assert rc == 0, err
-    skipped = {c["chapter"]: c["reason"] for c in run["chapters"]}
-    assert set(skipped) == {"03", "04", "05", "07", "08", "09", "10", "11"}
-    assert all(c["status"] == "skipped" for c in run["chapters"])
-    outcomes = {}
-    for number, reason in skipped.items():
-        assert "needs at least" in reason and "your data cover 35 days" in reason, reason
-        if "yourself" in reason:
-            hint = reason.split("yourself ", 1)[1].split(": ", 1)[1].split()
-            assert hint[:2] == ["--chapters", number], hint
-            rc, err, again = _report(short, tmp_path / f"r{number}", *hint, "--quiet")
-        else:  # the hint is a longer export: as many days as it says
-            days = int(re.search(r"needs at least (\d+) days", reason).group(1))
-            longer = _history_shop(tmp_path, f"days{days}", f"{pd.Timestamp('2021-09-30') - pd.Timedelta(days=days - 1):%Y-%m-%d}",
-                                   "2021-09-30", 400)
-            rc, err, again = _report(longer, tmp_path / f"r{number}", "--chapters", number, "--quiet")
-        assert rc != 2, (number, err)
-        entry = again["chapters"][0]
-        assert entry["status"] != "skipped", (number, entry)
-        outcomes[number] = entry["status"] if entry["status"] == "ran" else entry["error"]
-    # the calendar is followed everywhere; chapter 10 then fails inside the notebook (cell 10: L1 keeps no
-    # feature on a fit task of a few days, and the empty subset is fitted), as on 7 weeks (NOTEBOOK_FAILURES)
-    assert {n for n, v in outcomes.items() if v != "ran"} == {"10"}, outcomes
-    assert "at least one array or dtype is required" in outcomes["10"], outcomes
-
-
-#: Chapters that still fail on a history, for a reason inside the notebook (the calendar fits; see the note of
-#: issue 16): 08 cell 28 names popularity's ratio when popularity itself is the best method on new items
-#: (KeyError 'popularity'); 10 cell 10 fits a selection whose list is empty (L1 keeps no feature on a small
-#: fit task: "at least one array or dtype is required").
-NOTEBOOK_FAILURES = {"weeks7": {"08", "10"}, "months7": set(), "years3": set()}
-
-
-@pytest.mark.notebook
-@pytest.mark.slow
-@pytest.mark.parametrize(("name", "start", "end", "customers"), [
-    ("weeks7", "2021-08-13", "2021-09-30", 600),
-    ("months7", "2021-03-01", "2021-09-26", 800),
-    ("years3", "2019-01-01", "2021-12-31", 1000),
-])
-def test_default_report_on_short_and_long_histories(tmp_path, name, start, end, customers):
-    """The default report (chapters 02-11) on 7 weeks, 7 months and 3 years of a synthetic shop: no chapter is
-    skipped for its dates (the calendar is scaled where it does not fit, and said so), and every chapter runs
-    but the notebook failures listed in NOTEBOOK_FAILURES."""
-    path = _history_shop(tmp_path, name, start, end, customers)
-    rc, err, run = _report(path, tmp_path / "report")
-    status = {c["chapter"]: c["status"] for c in run["chapters"]}
-    assert set(status) == {"02", "03", "04", "05", "06", "07", "08", "09", "10", "11"}
-    assert "skipped" not in status.values(), err
-    failed = {n for n, s in status.items() if s == "failed"}
-    assert failed == NOTEBOOK_FAILURES[name], (failed, err)
-    assert rc == (3 if failed else 0), err
-    scaled = {c["chapter"]: c["scaled"] for c in run["chapters"] if c.get("scaled")}
-    for number, record in scaled.items():
-        assert f"chapter {number}: your {record['span_days']} days hold its" in err
-        assert html.escape(record["text"]) in (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
-    if name == "years3":
-        assert not scaled
-    else:
-        assert {"07", "10", "11"} <= set(scaled)
+def test_many_customers_run_the_chapters_on_a_sample_and_the_table_on_everyone(shop, tmp_path, capsys):
+    """More customers than --max-customers: every chapter that takes sample_customers gets the limit (and says it
+    ran on a sample), the profile table covers every customer, index.html says so; --param or 0 turn it off."""
+    path, tx = shop
+    customers = tx["customer_id"].nunique()
+    folder = _standin(tmp_path / "nb", "02_count.ipynb", ["print('SAMPLE:', sample_customers)"])
+    out = tmp_path / "report"
+    args = ["report", "--data", str(path), "--columns", flag(THEIR_NAMES), "--timestamp-format", DAY_FIRST,
+            "--notebooks", str(folder)]
+    assert main([*args, "--out", str(out), "--max-customers", "60"]) == 0
+    err = capsys.readouterr().err
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["chapters"][0]["parameters"]["sample_customers"] == 60
+    assert "SAMPLE: 60" in (out / "chapters" / "02_count.html").read_text(encoding="utf-8")
+    assert run["sampled"]["customers"] == customers and run["sampled"]["sample"] == 60
+    assert f"{customers:,} customers: the chapters run on a seeded sample of 60" in err
+    assert len(pd.read_parquet(out / "profiles.parquet")) == customers    # the table: every customer
+    assert html.escape(run["sampled"]["text"]) in (out / "index.html").read_text(encoding="utf-8")
+    for extra, expected in ([["--max-customers", "0"], None], [["--max-customers", "60", "--param", "sample_customers=80"], 80],
+                            [[], None]):  # the default limit is far above this shop
+        again = tmp_path / f"r{len(extra)}{expected}"
+        assert main([*args, "--out", str(again), *extra]) == 0
+        run = json.loads((again / "run.json").read_text(encoding="utf-8"))
+        assert run["sampled"] is None and run["chapters"][0]["parameters"].get("sample_customers") == expected
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "bad"), "--max-customers", "-1"]) == 2
+    assert "--max-customers -1: give a number of customers >= 1, or 0 to never sample." in capsys.readouterr().err
