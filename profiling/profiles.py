@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,7 @@ def build_profiles(
     ks: Iterable[int] = range(2, 11),
     low_price: float | None = None,
     interests: pd.DataFrame | None = None,
+    scale_rules: bool = False,
 ) -> pd.DataFrame:
     """The profile table: features + tags + RFM scores and segment + persona, one row per customer.
 
@@ -106,6 +108,13 @@ def build_profiles(
         Seed of KMeans and of the silhouette sample.
     rules, tiers:
         Tag thresholds and fitted value tiers (see :func:`profiling.tags.tag_customers`).
+    scale_rules:
+        ``True`` applies ``rules.for_history(history)`` (:meth:`profiling.tags.TagRules.for_history`):
+        on less than ``new_days + churned_days`` of history before the cutoff the day thresholds of
+        the life-cycle stages scale with it, so that life cycle, RFM segment and persona describe
+        the same customer alike (:func:`profile_table`, the command and chapter 06 do this).
+        ``False`` (default) applies ``rules`` as given, as the chapters that profile the shipped
+        shop at an earlier date do.
     low_price:
         Passed to :func:`profiling.features.customer_features`.
     interests:
@@ -119,7 +128,9 @@ def build_profiles(
     -------
     DataFrame indexed by ``customer_id`` (sorted), columns :data:`PROFILE_COLUMN_NAMES` (see
     :func:`profile_dictionary`). Every customer with a purchase before the cutoff has exactly one
-    row. ``attrs`` holds ``cutoff``, ``k``, ``value_tier_edges`` and ``persona_names``.
+    row. ``attrs`` holds ``cutoff``, ``k``, ``value_tier_edges``, ``persona_names``, ``history_days``
+    (the longest tenure at the cutoff) and ``tag_rules`` (the thresholds applied, with
+    ``scaled``: the ratio, or ``None`` when the rules applied as given).
 
     Raises
     ------
@@ -139,7 +150,9 @@ def build_profiles(
             "build_profiles: no customer has a purchase (positive quantity, known customer id) before the cutoff "
             f"{feats.attrs.get('cutoff')}; choose a later cutoff or check the cleaning"
         )
-    tagged = _tags.tag_customers(feats, rules=rules, tiers=tiers)
+    history = float(feats["tenure_days"].max())
+    applied = rules.for_history(history) if scale_rules else rules
+    tagged = _tags.tag_customers(feats, rules=applied, tiers=tiers)
     rfm = rfm_scores(feats)
     n = len(feats)
     if k is None:
@@ -172,6 +185,8 @@ def build_profiles(
         "k": int(k),
         "value_tier_edges": tagged.attrs.get("value_tier_edges"),
         "persona_names": {str(p): str(nm) for p, nm in desc["name"].items()},
+        "history_days": round(history, 2),
+        "tag_rules": {**asdict(applied), "scaled": None if applied == rules else round(history / (rules.new_days + rules.churned_days), 4)},
     }
     return out
 
@@ -211,7 +226,9 @@ def profile_table(
     The steps are those of :func:`profiling.chapter.load` on a frame (the seeded customer sample
     :func:`profiling.datasets.sample_customers`, then :func:`profiling.cleaning.clean` with
     :func:`profiling.cleaning.default_rules`), then :func:`build_profiles` with the default tag
-    rules and the number of personas chosen by the silhouette over ``k_candidates`` (or ``k``).
+    rules as they apply to the data's history (``scale_rules=True``: scaled on less than 270 days,
+    :meth:`profiling.tags.TagRules.for_history`) and the number of personas chosen by the
+    silhouette over ``k_candidates`` (or ``k``).
     The defaults are chapter 6's (:data:`PIPELINE_DEFAULTS`).
 
     Parameters
@@ -266,13 +283,22 @@ def profile_table(
         raw = datasets.sample_customers(transactions, sample_customers, random_state)
         clean_tx, _ = cleaning.clean(raw, cleaning.default_rules(keep_returns=keep_returns))
     return build_profiles(
-        clean_tx, cutoff=cutoff, k=k, ks=list(k_candidates), random_state=random_state, rules=_tags.TagRules()
+        clean_tx, cutoff=cutoff, k=k, ks=list(k_candidates), random_state=random_state, rules=_tags.TagRules(),
+        scale_rules=True,
     )
 
 
 # --------------------------------------------------------------------------------------------
 # The profile card
 # --------------------------------------------------------------------------------------------
+
+
+def _scaled_note(attrs: dict) -> str:
+    """' (rules x0.14: 49 days of data)' when the life-cycle rules were scaled to a short history."""
+    rules = attrs.get("tag_rules") or {}
+    if not rules.get("scaled"):
+        return ""
+    return f" (rules x{rules['scaled']:.2f}: {attrs.get('history_days', 0):.0f} days of data)"
 
 
 def profile_card(
@@ -340,7 +366,7 @@ def profile_card(
         ("Country", where),
         ("Profile date", str(cutoff)[:10] if cutoff else "-"),
         ("", ""),
-        ("Life cycle", str(row["lifecycle"])),
+        ("Life cycle", str(row["lifecycle"]) + _scaled_note(profiles.attrs)),
         ("Value tier", f"{row['value_tier']} spender"),
         ("Flags", ", ".join(flags) if flags else "none"),
         ("RFM", f"{row['rfm_cell']} - {row['rfm_segment']}"),

@@ -49,7 +49,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -173,6 +173,37 @@ class TagRules:
         for name in ("gift_share", "return_rate", "cancel_rate", "weekend_share"):
             if getattr(self, name) > 1:
                 raise ValueError(f"TagRules.{name} is a share and must be in [0, 1], got {getattr(self, name)!r}")
+
+    #: The day thresholds, which :meth:`for_history` scales.
+    DAY_FIELDS = ("new_days", "active_days", "churned_days", "loyal_min_tenure_days")
+
+    def for_history(self, history_days: float) -> TagRules:
+        """These rules as they apply to ``history_days`` of data before the cutoff.
+
+        A customer goes through the whole life cycle -- new for ``new_days``, then silent for
+        ``churned_days`` -- only in ``new_days + churned_days`` of history (270 days by default).
+        On a shorter history the stages cannot all occur: on 7 weeks every customer is ``new``,
+        while the RFM segments and personas, which rank customers against each other, call some
+        of them lapsed, and the three would disagree on every card. So, as the report scales a
+        chapter's calendar, the day thresholds (:attr:`DAY_FIELDS`) are scaled by ``r =
+        history_days / (new_days + churned_days)`` and ``loyal_min_orders`` by the same ratio (at
+        least 2). With a longer history the rules are returned unchanged. ``history_days`` is the
+        longest customer tenure at the cutoff (``tenure_days``: the data's first purchase).
+
+        Example
+        -------
+        >>> TagRules().for_history(400) == TagRules()
+        True
+        >>> r = TagRules().for_history(49)
+        >>> round(r.new_days, 1), round(r.churned_days, 1), r.loyal_min_orders
+        (16.3, 32.7, 2)
+        """
+        full = self.new_days + self.churned_days
+        if not np.isfinite(history_days) or history_days >= full or history_days <= 0:
+            return self
+        ratio = float(history_days) / full
+        days = {name: getattr(self, name) * ratio for name in self.DAY_FIELDS}
+        return replace(self, **days, loyal_min_orders=max(2, int(round(self.loyal_min_orders * ratio))))
 
 
 def _check_features(features: pd.DataFrame, needed: Sequence[str], where: str) -> None:

@@ -196,7 +196,7 @@ def chapter_steps(raw: pd.DataFrame, cutoff=None, *, k=None, k_candidates=(2, 3,
     if k is None:
         f = features.customer_features(clean_tx, cutoff=cutoff)
         k = segments.best_k(segments.choose_k(segments.cluster_matrix(f), ks=k_candidates, random_state=random_state))
-    return build_profiles(clean_tx, cutoff=cutoff, k=k, random_state=random_state, rules=tags.TagRules())
+    return build_profiles(clean_tx, cutoff=cutoff, k=k, random_state=random_state, rules=tags.TagRules(), scale_rules=True)
 
 
 def test_pipeline_defaults_are_the_signature_defaults() -> None:

@@ -368,3 +368,52 @@ def test_value_tiers_follows_the_scikit_learn_contract() -> None:
     assert not hasattr(copy, "edges_") and copy.get_params() == fitted.get_params()
     with pytest.raises(ValueError, match="strictly increasing"):
         ValueTiers(q=(0.7, 0.3)).fit(pd.DataFrame({"monetary": [1.0, 2.0]}))   # checked in fit, not __init__
+
+
+# --------------------------------------------------------------------------------------------
+# Rules on a short history
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("history", [270.0, 365.0, 10_000.0, 0.0, float("nan")])
+def test_rules_apply_as_given_on_a_full_history(history: float) -> None:
+    rules = TagRules(churned_days=150, bulk_items=300)
+    assert rules.for_history(history) is rules
+
+
+@given(st.floats(min_value=1.0, max_value=269.9), st.integers(min_value=91, max_value=400))
+@settings(max_examples=60, deadline=None)
+def test_rules_scale_with_a_short_history(history: float, churned: int) -> None:
+    rules = TagRules(churned_days=churned)
+    full = rules.new_days + rules.churned_days
+    scaled = rules.for_history(history * full / 270)
+    ratio = history / 270
+    for name in TagRules.DAY_FIELDS:
+        assert getattr(scaled, name) == pytest.approx(getattr(rules, name) * ratio)
+    # the relations the rules need still hold (TagRules checks them when built), other thresholds are kept
+    assert scaled.active_days <= scaled.new_days < scaled.new_days + scaled.churned_days
+    assert scaled.loyal_min_orders == max(2, round(10 * ratio))
+    assert (scaled.bulk_items, scaled.gift_share, scaled.return_rate) == (rules.bulk_items, rules.gift_share, rules.return_rate)
+
+
+def test_on_seven_weeks_the_life_cycle_agrees_with_rfm_and_personas() -> None:
+    """7 weeks of a synthetic shop: with the rules as given every customer is 'new' while RFM calls some of them
+    'lost'; with the rules scaled to the history (profile_table), the customers RFM calls lost or hibernating are
+    mostly churned or at risk, and the champions mostly loyal or active; the card says the rules were scaled."""
+    from profiling import cleaning, datasets, profiles
+
+    tx = datasets.make_transactions(400, n_items=200, start="2021-08-13", end="2021-09-30", random_state=7)
+    clean_tx, _ = cleaning.clean(tx, cleaning.default_rules(keep_returns=True))
+    fixed = profiles.build_profiles(clean_tx, k=2, random_state=profiles.PIPELINE_DEFAULTS["random_state"])
+    assert set(fixed["lifecycle"].astype(str)) == {"new"} and fixed.attrs["tag_rules"]["scaled"] is None
+    table = profiles.profile_table(tx, k=2)
+    assert table.attrs["tag_rules"]["scaled"] == pytest.approx(table.attrs["history_days"] / 270, abs=1e-4)
+    stage = table["lifecycle"].astype(str)
+    lapsed = table["rfm_segment"].isin(["lost", "hibernating"])
+    assert stage[lapsed].isin(["churned", "at_risk"]).mean() > 0.5
+    assert stage[table["rfm_segment"] == "champions"].isin(["loyal", "active"]).mean() > 0.5
+    # features, RFM and personas do not depend on the tag rules: only the tags move
+    pd.testing.assert_frame_equal(table[["rfm_segment", "persona", "monetary"]], fixed[["rfm_segment", "persona", "monetary"]])
+    fig = profiles.profile_card(table, table.index[0])
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any(t.endswith(f"(rules x{table.attrs['tag_rules']['scaled']:.2f}: 49 days of data)") for t in texts), texts
