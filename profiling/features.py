@@ -47,6 +47,7 @@ __all__ = [
     "TASK_FEATURES",
     "customer_features",
     "feature_dictionary",
+    "home_country",
     "low_price_threshold",
     "model_matrix",
     "rfm_summary",
@@ -95,7 +96,7 @@ TASK_FEATURES: list[tuple[str, str, str, str, str]] = [
     ("active_months", "history", "Distinct calendar months with a purchase", "months", "timestamp"),
     ("orders_per_month", "history", "Orders per 30 days of tenure (tenure at least 30 days)", "orders/30 days", "invoice_id, timestamp"),
     ("recency_vs_gap", "history", "Recency divided by the mean gap between orders (at least 1 day); tenure-based with one order", "ratio", "invoice_id, timestamp"),
-    ("is_uk", "history", "1 if the customer's main country is the United Kingdom", "0/1", "country"),
+    ("in_home_country", "history", "1 if the customer's main country is the shop's home country (the country of the most customers, home_country)", "0/1", "country"),
 ]
 
 #: Numeric profile features models use (country and region are text).
@@ -377,8 +378,31 @@ def _history_features(transactions: pd.DataFrame, cut: pd.Timestamp, base: pd.Da
     out["orders_per_month"] = base["frequency"] / np.maximum(base["tenure_days"], 30.0) * 30.0
     gap = base["mean_days_between"].where(base["frequency"] >= 2, base["tenure_days"])
     out["recency_vs_gap"] = base["recency_days"] / np.maximum(gap, 1.0)
-    out["is_uk"] = (base["country"] == "United Kingdom").astype("int64")
+    home = home_country(transactions.loc[transactions["timestamp"] < cut])  # from the past only, like every feature
+    out["in_home_country"] = (base["country"] == home).astype("int64") if home is not None else 0
     return out
+
+
+def home_country(transactions: pd.DataFrame) -> str | None:
+    """The shop's home country: the country with the most customers (ties: alphabetical); ``None`` without countries.
+
+    A customer counts once, for every country of their lines (customers who order from two
+    countries are rare). The ``in_home_country`` feature compares each customer's main country
+    with it: the shipped shop's home is the United Kingdom, another shop's is its own.
+
+    Example
+    -------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "b", "c", "c"], "country": ["France", "Germany", "Germany", "Germany"]})
+    >>> home_country(tx), home_country(tx.assign(country=None))
+    ('Germany', None)
+    """
+    _check(transactions, ["customer_id", "country"], "home_country")
+    known = transactions.loc[transactions["customer_id"].notna() & transactions["country"].notna(), ["customer_id", "country"]]
+    if known.empty:
+        return None
+    counts = known.drop_duplicates().groupby("country")["customer_id"].size()
+    counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    return str(counts.index[0])
 
 
 def model_matrix(transactions: pd.DataFrame, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:

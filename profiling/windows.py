@@ -64,7 +64,18 @@ def resolve_cutoff(data: Any, cutoff: Any, where: str = "resolve_cutoff") -> pd.
 
     ``None`` means the day after the last transaction (profiles "as of the end of the data").
     A cutoff on or before the first transaction, or more than one day after the last, is refused:
-    the first leaves no history, the second would inflate every recency.
+    the first leaves no history, the second would inflate every recency -- unless the frame says
+    it holds the lines before that cutoff (``attrs["cutoff"]`` at or after it, as the training part
+    of a time split has): then a stretch without sales before the cutoff is simply what happened.
+
+    Example
+    -------
+    >>> lines = pd.DataFrame({"timestamp": pd.to_datetime(["2021-01-04", "2021-01-05"])})
+    >>> resolve_cutoff(lines, None)
+    Timestamp('2021-01-06 00:00:00')
+    >>> lines.attrs["cutoff"] = pd.Timestamp("2021-02-01")  # the lines before 1 February: none after 5 January
+    >>> resolve_cutoff(lines, "2021-02-01")
+    Timestamp('2021-02-01 00:00:00')
     """
     ts = _timestamps(data)
     first, last = ts.min(), ts.max()
@@ -76,7 +87,8 @@ def resolve_cutoff(data: Any, cutoff: Any, where: str = "resolve_cutoff") -> pd.
             f"{where}: cutoff {cut:%Y-%m-%d %H:%M} is on or before the first transaction ({first:%Y-%m-%d %H:%M}): "
             "no history to build features from; choose a later cutoff"
         )
-    if cut > last + pd.Timedelta(days=1):
+    split_at = data.attrs.get("cutoff") if isinstance(data, pd.DataFrame) else None
+    if cut > last + pd.Timedelta(days=1) and not (split_at is not None and pd.Timestamp(split_at) >= cut):
         raise ValueError(
             f"{where}: cutoff {cut:%Y-%m-%d} is after the last transaction ({last:%Y-%m-%d %H:%M}) by more than a day: "
             "recency and tenure would be inflated; use cutoff=None for 'as of the end of the data'"

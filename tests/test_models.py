@@ -52,7 +52,7 @@ def test_hand_computed_repurchase(small: pd.DataFrame) -> None:
     assert x.loc["A", "spend_30d"] == 5.0 and x.loc["A", "spend_90d"] == 15.0
     assert x.loc["C", "spend_30d"] == 100.0
     assert x.loc["A", "active_months"] == 2 and x.loc["A", "purchase_days"] == 2
-    assert x.loc["A", "is_uk"] == 1 and x.loc["B", "is_uk"] == 0
+    assert x.loc["A", "in_home_country"] == 1 and x.loc["B", "in_home_country"] == 0
     # one-order customer: gap features filled with the tenure, spread with 0
     assert x.loc["B", "mean_days_between"] == pytest.approx(x.loc["B", "tenure_days"])
     assert x.loc["B", "std_days_between"] == 0.0

@@ -86,6 +86,12 @@ PROFILE_DATE_PARAMS = ("cutoff", "profile_cutoff")
 #: may set them as well (but not together with the option).
 SETTINGS = {"currency": "--currency", "shop_name": "--shop-name"}
 
+#: Above this many customers the report runs the chapters on a seeded sample of that many (``--max-customers``):
+#: chapter 07's SVM and KNN and chapter 10's searches grow faster than linearly with the customers, so a shop
+#: of a million customers would run for hours. The profile table (``profiling profiles``, the report's table)
+#: covers every customer.
+MAX_CUSTOMERS = 20_000
+
 #: Cell tags of the course whose cells a report leaves out (neither run nor shown): text or code
 #: about the shipped data, exercises and their solutions. The one tagging scheme of the course.
 LEFT_OUT_TAGS = ("book-only", "exercise", "solution")

@@ -356,15 +356,37 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
     return entries
 
 
-def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
-                     say: Progress) -> tuple[pd.DataFrame, str, str | None]:
-    """The report's profile table: chapter 06's if it ran, else built by the pipeline (as chapter 06 would).
+def _sample_plan(args: argparse.Namespace, user: dict[str, Any], summary: dict[str, Any], chosen: list[str],
+                 infos: dict[str, dict[str, Any]], say: Progress) -> dict[str, Any] | None:
+    """The customer sample the chapters run on (``--max-customers``), or ``None`` when they run on every customer.
 
-    Raises ``ValueError`` (from the pipeline) when the table cannot be built.
+    Only when the data have more customers than the limit, the user set no ``sample_customers``
+    and a chosen chapter takes one; the sample is each chapter's own seeded one (``random_state``).
+    """
+    cap = chapters.MAX_CUSTOMERS if args.max_customers is None else args.max_customers
+    if cap < 0:
+        raise CliError(f"--max-customers {cap}: give a number of customers >= 1, or 0 to never sample.")
+    n = summary["customers"]
+    takes = [c for c in chosen if "sample_customers" in infos[c]["params"]]
+    if cap == 0 or n <= cap or "sample_customers" in user or not takes:
+        return None
+    say(f"{n:,} customers: the chapters run on a seeded sample of {cap:,} of them (--max-customers; 0 runs them on all, "
+        "for hours); the profile table covers every customer")
+    return {"customers": n, "sample": cap, "chapters": takes,
+            "text": f"{n:,} customers: chapters {', '.join(takes)} ran on a seeded sample of {cap:,} customers "
+                    "(--max-customers); the profile table covers all of them."}
+
+
+def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
+                     say: Progress, whole: bool = False) -> tuple[pd.DataFrame, str, str | None]:
+    """The report's profile table: chapter 06's if it ran (on every customer), else built by the pipeline (as chapter 06 would).
+
+    ``whole``: the chapters ran on a sample of the customers, so chapter 06's table is replaced by one
+    of every customer. Raises ``ValueError`` (from the pipeline) when the table cannot be built.
     """
     path = folder / "profiles.parquet"
     writer = next((e for e in to_run if "output_path" in e.get("parameters", {})), None)
-    if writer is not None and writer.get("status") == "ran" and path.is_file():
+    if writer is not None and writer.get("status") == "ran" and path.is_file() and not whole:
         return pd.read_parquet(path), "chapter 06", writer["parameters"].get("cutoff", cutoff_text)
     if path.exists():  # left by a chapter 06 that failed afterwards: not trusted
         path.unlink()
@@ -440,6 +462,7 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
     cutoff_text = None if cutoff is None else (f"{cutoff:%Y-%m-%d}" if cutoff == cutoff.normalize() else cutoff.isoformat())
     summary = _summary(tx)
     _valid(say, summary)
+    sampled = _sample_plan(args, user, summary, chosen, infos, say)
     shift = chapters.date_shift(tx)
     sha256 = storage.file_sha256(data)
 
@@ -452,7 +475,8 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         mathjax = pages.mathjax_source()
         if mathjax is not None:
             shutil.copytree(mathjax, tmp / "static" / "mathjax")
-        run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say, settings)
+        run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say,
+                             {**settings, **({"sample_customers": sampled["sample"]} if sampled else {})})
         del tx
         to_run = [e for e in run_chapters if "parameters" in e]
         failures = []
@@ -464,7 +488,7 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
                 failures.append(failure)
 
         try:
-            profiles, built_by, profile_cutoff = _report_profiles(tmp, to_run, user, cutoff_text, say)
+            profiles, built_by, profile_cutoff = _report_profiles(tmp, to_run, user, cutoff_text, say, whole=bool(sampled))
         except ValueError as err:
             profiles_record: dict[str, Any] = {"error": f"{err}".splitlines()[0]}
             failures.append(f"the profile table could not be built: {err}")
@@ -483,6 +507,7 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
             "date_shift_days": int(shift.days),
             "parameters": user,
             "settings": settings_record,
+            "sampled": sampled,
             "left_out_tags": list(chapters.LEFT_OUT_TAGS),
             "chapters": run_chapters,
             "profiles": profiles_record,

@@ -151,6 +151,8 @@ def index_html(run: dict[str, Any]) -> str:
              "Jupyter on the same data to investigate, or leave it out with --chapters."
              for ch in run["chapters"] if ch["status"] == "failed"]
     notes += [f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in run["chapters"] if ch["status"] == "skipped"]
+    if run.get("sampled"):
+        notes.append(e(run["sampled"]["text"]))
     notes += [f"Chapter {e(ch['chapter'])}: {e(ch['scaled']['text'])} (its dates and durations, shorter than in the "
               "course, keep their order and every outcome window ends before the next date)."
               for ch in run["chapters"] if ch.get("scaled")]
