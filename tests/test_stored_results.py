@@ -331,7 +331,7 @@ def test_stored_chapter_08_recommenders_beat_repeat_purchase_and_popularity() ->
 def test_stored_chapter_10_before_after_table_and_final_gain() -> None:
     rec = stored("10_optimization.ipynb")
     assert 0 < rec["n_fit"] < rec["n_train"] < rec["n_test"]
-    assert rec["panel_cutoffs"] == 6 and rec["panel_rows"] > rec["n_train"]   # every 30 days back from 2010-06-01 to 01-02
+    assert rec["panel_cutoffs"] == 6 and rec["panel_rows"] > rec["n_train"]   # 6 cutoffs from 2010-01-01 to 06-01
     ba, steps = rec["before_after"], rec["steps"]
     assert steps[0] == "baseline: recency rule" and set(steps) == set(ba) and len(steps) == len(ba)
     assert ba[steps[0]]["ROC AUC"] == pytest.approx(rec["chapter7_auc"]["recency rule"], abs=1e-4)
