@@ -233,8 +233,8 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str], list[str]]]:
                                                           "--timestamp-format"]),
         "non-numeric quantity": (write("qty.csv", frame.assign(Quantity=["12", "twelve"]).to_csv(index=False)), ["--columns", RETAIL],
                                  ["qty.csv: column 'quantity' (your column 'Quantity')", "'twelve'"]),
-        "non-numeric price": (write("price.csv", frame.assign(Price=["6.95", "£18.00"]).to_csv(index=False)), ["--columns", RETAIL],
-                              ["price.csv: column 'unit_price' (your column 'Price')", "'£18.00'"]),
+        "non-numeric price": (write("price.csv", frame.assign(Price=["6.95", "18,00"]).to_csv(index=False)), ["--columns", RETAIL],
+                              ["price.csv: column 'unit_price' (your column 'Price')", "'18,00'"]),
         "non-UTF-8 without encoding": (write("latin.csv", GOOD_CSV.replace("GLASS BALL", "BALL £5").encode("latin-1")),
                                        ["--columns", RETAIL], ["latin.csv: the text is not valid UTF-8", "--encoding"]),
         "no customer ids at all": (write("guests.csv", GOOD_CSV.replace("13085.0", "")), ["--columns", RETAIL],
@@ -245,6 +245,9 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str], list[str]]]:
                                 ["returns.csv: column 'quantity' (your column 'Quantity'): every one of the 2 lines with a "
                                  "customer has a quantity of zero or less", "no purchase to profile",
                                  "--columns quantity=<your column>"]),
+        "one customer": (write("one.csv", GOOD_CSV), ["--columns", RETAIL],
+                         ["one.csv: column 'customer_id' (your column 'Customer ID'): only 1 customer(s) with a purchase",
+                          "needs at least 10", "Export more customers"]),
         "every price zero": (write("free.csv", frame.assign(Price=["0", "0.0"]).to_csv(index=False)), ["--columns", RETAIL],
                              ["free.csv: column 'unit_price' (your column 'Price'): every purchase line has a zero",
                               "--columns unit_price=<your column>"]),
@@ -255,7 +258,7 @@ def _bad_inputs(tmp: Path) -> dict[str, tuple[Path, list[str], list[str]]]:
 BAD = ["missing file", "empty file", "header only", "binary bytes", "required column missing",
        "mapping names an absent column", "duplicate column names", "unparseable timestamp", "non-numeric quantity",
        "non-numeric price", "non-UTF-8 without encoding", "no customer ids at all", "every line a return",
-       "every price zero"]
+       "one customer", "every price zero"]
 
 
 def test_bad_input_list_is_complete(tmp_path):

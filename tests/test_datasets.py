@@ -352,7 +352,7 @@ def test_numeric_timestamps_refused(tmp_path):
         load_transactions(path)
 
 
-@pytest.mark.parametrize(("column", "bad"), [("Quantity", "twelve"), ("Price", "£6.95")])
+@pytest.mark.parametrize(("column", "bad"), [("Quantity", "twelve"), ("Quantity", "£12"), ("Price", "6,95"), ("Price", "about 6")])
 def test_non_numeric_quantity_or_price(tmp_path, column, bad):
     frame = pd.read_csv(pd.io.common.StringIO(GOOD_CSV), dtype=str)
     frame.loc[1, column] = bad

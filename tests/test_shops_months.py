@@ -1,5 +1,5 @@
 """The default report on the corpus's longer shops (tests/shops.py): 7 months, 3 years, a shop in euros with
-other column names and US dates, one country, no countries.
+other column names and US dates, one country, neither countries nor descriptions.
 
 Each report runs every chapter (slow: minutes); the short shops are in tests/test_shops_weeks.py, so that
 pytest-xdist (``--dist loadfile``) runs the two files on both workers.

@@ -186,6 +186,8 @@ data the chapters read; `run.json` holds the same summary for scripts. The pages
 | `--k N`, `--random-state N` | `profiles` only: number of personas, seed (default: chosen by silhouette, 42) |
 | `--chapters 03,04,...` | `report` only: which chapters (default 02 to 11; `all`: every chapter that takes data) |
 | `--param name=value` | `report` only: any chapter parameter, e.g. `sample_customers=500`, `k=4`, `embedder=tfidf` |
+| `--currency NAME`, `--shop-name NAME` | `report` only: how the chapters label amounts and name the shop (default: the currency your prices or a `Currency`/`币种` column state, else "currency"; the file's name) |
+| `--max-customers N` | `report` only: above N customers (default 20,000) the chapters run on a seeded sample of N; 0: never |
 | `--quiet` | no progress lines (errors are still printed) |
 
 **Dates in the chapters.** Many chapters have dates of the shipped data as defaults (chapter 4's
@@ -198,19 +200,37 @@ Chapter 6 profiles on all your data (as `profiling profiles` does); `--cutoff` s
 date of every chapter instead, and `--param name=YYYY-MM-DD` sets any one date. `index.html` shows
 what each chapter got.
 
+**Short histories.** Where a chapter's moved dates would fall before your data begin, its whole
+calendar — dates and durations — is scaled to your history instead, down to 6 weeks of data, and
+the report says so (e.g. `chapter 07: your 210 days hold its 374-day calendar scaled by 0.56:
+horizon_days 90 -> 50; ...`). Rounding keeps every outcome window ending before the next date. A
+chapter is skipped only below 6 weeks, with the settings that would run it. On less than 270 days the
+life-cycle tags scale with the history as well (`tags.TagRules.for_history`): otherwise every
+customer of a young shop would be "new" while the RFM segments, which rank customers against each
+other, call some of them lost; the profile card says when the rules were scaled.
+
+**Your shop, not ours.** Cells about the shipped data (tagged `book-only`), the exercises and their
+solutions are neither run nor shown; each chapter page shows the parameters it ran with instead of the
+course's defaults; amounts carry your currency. The course's test suite runs the default report on
+eight shop shapes (short, sparse, long, another currency, Chinese headers in GBK, one country, no
+countries or descriptions) and checks that no page states a fact of the shipped shop.
+
 ## Safety
 
 * The data are validated **before** any chapter runs, with the messages of
   `profiling.datasets.load_transactions`: missing or empty file, a header without rows, bytes that
   are not a table, required columns missing (the columns found are listed), a mapping naming a column
   the file lacks, duplicate column names, unreadable dates, non-numeric quantities or prices (with an
-  example value and its line), text in the wrong encoding, no customer ids at all. Each names the
-  file, the column and the fix.
+  example value and its line), text in the wrong encoding, no customer ids at all, no purchase at all
+  (every line a return, or free), fewer than 10 customers, prices in several currencies. Each names
+  the file, the column and the fix, in one line.
 * Output is built in a hidden folder next to `--out` and moved into place only when everything has
   worked; a failed or interrupted run leaves nothing behind, and an existing `--out` is replaced only
   with `--force` (never when it is, or holds, the input file).
-* A chapter that fails stops the run with its name, the cell and the line, e.g.
-  `chapter 04 (04_features.ipynb, "Features: value, frequency, habits") failed in cell 12 of 40 ...`.
+* A chapter that fails does not take the others with it: the finished chapters and the profile table
+  are written, `index.html` lists the failed chapter with its error (its name, the cell and the line,
+  e.g. `chapter 04 (04_features.ipynb, "Features: value, frequency, habits") failed in cell 12 of 40 ...`),
+  and the exit code is 3.
 * Exit codes: 0 done, 1 the data cannot be used, 2 wrong options, 3 a chapter failed, 130 interrupted.
 
 ## Larger data
@@ -218,16 +238,17 @@ what each chapter got.
 The command keeps one copy of the data in memory and does the heavy work in DuckDB. On this
 course's reference machine (2 CPUs, shared), a 5-million-line CSV (416 MB, 99,355 customers) went
 through `profiling profiles` in about 50 s with a peak of 2.6 GB of memory
-(`python benchmarks/report.py` measures it on yours). `profiling report` runs the chapters on the
-whole data too; use `--param sample_customers=5000` for a quick first look.
+(`python benchmarks/report.py` measures it on yours). `profiling report` runs the chapters on at most
+20,000 customers (a seeded sample above that, said in the report; `--max-customers`), and builds
+the profile table on all of them; use `--param sample_customers=5000` for a quicker first look.
 
 ## Limitations
 
-* The report pages are the executed notebooks rendered by nbconvert: exercises and their solutions
-  are included, and the book's callout boxes (pitfalls) appear as plain text blocks.
-* The chapters' prose was written about the shipped shop; the numbers, tables and figures are
-  computed from your data, but a sentence such as "on 1 September the team picks the customers"
-  still tells the shipped story.
+* The report pages are the executed notebooks rendered by nbconvert: the book's callout boxes
+  (pitfalls) appear as plain text blocks.
+* The chapters' general prose (what a method does, its pitfalls) stays; sentences about results are
+  generated from your data. Examples in the prose (a Christmas range, wholesale customers) are the
+  course's, not claims about your shop.
 * Chapters 8 to 11 were written for a shop like the shipped one; on a smaller or younger shop
   they degrade rather than stop, and say so in the page: a segment that had no customers in the
   history window stays in chapter 9's campaign plan without values and is never contacted; a

@@ -64,7 +64,24 @@ def load(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
             "to profile. Map the column that identifies the customer with --columns customer_id=<your column>."
         )
     _check_purchases(tx, path, mapping)
+    _check_customers(tx, path, mapping)
     return tx
+
+
+#: Fewer customers with a purchase than this cannot be profiled: RFM bands are quintiles, personas need at
+#: least two clusters smaller than the customers, value tiers are terciles.
+MIN_CUSTOMERS = 10
+
+
+def _check_customers(tx: pd.DataFrame, path: Path, mapping: dict[str, str]) -> None:
+    """A shop of a handful of customers: profiles compare customers with each other, so say it now."""
+    n = int(tx.loc[_purchases(tx), "customer_id"].nunique())
+    if n < MIN_CUSTOMERS:
+        raise DataError(
+            f"{path}: {_yours(mapping, 'customer_id')}: only {n} customer(s) with a purchase; a profile places each "
+            f"customer among the others (quintiles, tiers, clusters), which needs at least {MIN_CUSTOMERS}. Export "
+            "more customers (a longer period), or check that the mapped column identifies customers, not orders or shops."
+        )
 
 
 def _yours(mapping: dict[str, str], column: str) -> str:

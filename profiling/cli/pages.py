@@ -47,6 +47,58 @@ def mathjax_source() -> Path | None:
     return folder if (folder / "tex-mml-chtml.js").is_file() else None
 
 
+def merge_parameters(nb: Any) -> None:
+    """One parameters cell with the values this run used, in place of the chapter's defaults and papermill's injected cell.
+
+    The defaults cell of a chapter describes the course's own data in its values and comments
+    (the shipped file, its currency, its dates); a report shows, in its place, every parameter
+    with the value it ran with -- the injected one where the report set it, else the default --
+    without the comments. Left as it is when either cell is missing or does not parse.
+
+    Example
+    -------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook()
+    >>> nb.cells = [nbformat.v4.new_code_cell('data_path = None  # the shipped data\\nk = {"a": 1,\\n     "b": 2}'),
+    ...             nbformat.v4.new_code_cell('# Parameters\\ndata_path = "../transactions.parquet"\\n')]
+    >>> nb.cells[0].metadata["tags"], nb.cells[1].metadata["tags"] = ["parameters"], ["injected-parameters"]
+    >>> merge_parameters(nb)
+    >>> len(nb.cells), nb.cells[0].source.splitlines()[1:]
+    (1, ['data_path = "../transactions.parquet"', 'k = {"a": 1,', '     "b": 2}'])
+    """
+    import ast
+
+    def tagged(tag: str) -> int | None:
+        return next((i for i, c in enumerate(nb.cells) if tag in c.get("metadata", {}).get("tags", [])), None)
+
+    defaults_at, injected_at = tagged("parameters"), tagged("injected-parameters")
+    if defaults_at is None or injected_at is None:
+        return
+    try:
+        defaults = ast.parse(nb.cells[defaults_at].source)
+        injected = ast.parse(nb.cells[injected_at].source)
+    except SyntaxError:
+        return
+
+    def values(tree: ast.Module, text: str) -> dict[str, str] | None:
+        out = {}
+        for node in tree.body:
+            if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)):
+                return None
+            out[node.targets[0].id] = ast.get_source_segment(text, node.value)
+        return out
+
+    given = values(injected, nb.cells[injected_at].source)
+    default = values(defaults, nb.cells[defaults_at].source)
+    if given is None or default is None:
+        return
+    merged = {**default, **given}
+    nb.cells[defaults_at].source = "# Parameters of this run (the report's values, else the chapter's defaults)\n" + "\n".join(
+        f"{name} = {value}" for name, value in merged.items())
+    nb.cells[defaults_at].outputs = []
+    del nb.cells[injected_at]
+
+
 def render_chapter(executed: Path, target: Path, mathjax_url: str | None) -> None:
     """Executed notebook -> standalone HTML (CSS and figures inlined; math from ``mathjax_url``)."""
     import jinja2
@@ -56,6 +108,7 @@ def render_chapter(executed: Path, target: Path, mathjax_url: str | None) -> Non
     from profiling.report import MIME_TYPE
 
     nb = nbformat.read(executed, as_version=4)
+    merge_parameters(nb)
     for cell in nb.cells:  # recorded values are invisible in the book; drop them (no renderer for the MIME type)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if MIME_TYPE not in o.get("data", {})]
