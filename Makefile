@@ -28,7 +28,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `make notebooks NB=notebooks/02_user_profiles.ipynb` re-executes only that one.
 NB ?= $(NOTEBOOKS)
 
-.PHONY: help venv lock book test test-fast test-kernels notebooks lab lint bench own-data clean distclean
+.PHONY: help venv lock book test test-fast test-kernels notebooks lab lint bench instructor student own-data clean distclean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -86,6 +86,8 @@ book: $(STAMP) ## build the HTML book from the stored notebook outputs (that mak
 	 if [ "$$n" != "0" ]; then echo "Sphinx reported $$n warning(s):"; \
 	   grep -E ': (WARNING|ERROR|CRITICAL): ' _build/book-build.log; exit 1; fi
 	@test -f _build/html/index.html
+	@# Every internal link and anchor of the built pages resolves (tools/check_links.py).
+	$(BIN)/python tools/check_links.py _build/html
 	@echo "Book built: _build/html/index.html"
 
 # nbval compares every stored notebook output with a fresh execution; conftest.py compares the
@@ -128,8 +130,14 @@ lab: $(STAMP) ## open the notebooks in JupyterLab
 lint: $(STAMP) ## notebook hygiene checks (tests/test_hygiene.py)
 	$(BIN)/python -m pytest tests/test_hygiene.py -q
 
-bench: $(STAMP) ## seconds per chapter, executed from a fresh kernel
-	$(BIN)/python benchmarks/notebook_times.py
+bench: $(STAMP) ## seconds per chapter, executed from a fresh kernel (also written to benchmarks/results/)
+	$(BIN)/python benchmarks/notebook_times.py --output benchmarks/results/notebook_times.csv
+
+instructor: $(STAMP) ## rewrite book/instructor.md from the chapters and benchmarks/results/notebook_times.csv
+	$(BIN)/python tools/make_instructor.py
+
+student: $(STAMP) ## the student edition: the notebooks without solutions, and a zip, in _build/student/
+	$(BIN)/python tools/student_edition.py _build/student
 
 own-data: $(STAMP) ## regenerate book/own_data.md from a real run of the profiling command
 	$(BIN)/python tools/make_own_data.py

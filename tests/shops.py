@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shlex
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -121,8 +122,8 @@ def suggested_options(path: Path) -> list[str]:
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     command = next(line for line in lines if line.startswith("#   profiling profiles"))
-    words = command.split("--data ", 1)[1].split(" --columns ")[0].split()[1:]
-    options = [w.strip("'") for w in words]
+    words = shlex.split(command.split("--data ", 1)[1].split(" --columns ")[0])[1:]  # after the file name
+    options = list(words)
     flag = next(line for line in lines if line.startswith("# As a flag: --columns "))
     return options + ["--columns", flag.split("--columns ", 1)[1].strip("'")]
 

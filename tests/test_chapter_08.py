@@ -104,7 +104,6 @@ def test_chapter_08_with_k5_and_a_60_day_window(run_chapter) -> None:
     ratio = metrics[f"all|{best}"]["ndcg"] / metrics["all|repeat purchase"]["ndcg"]
     assert abs(rec["best_vs_repeat"]["ratio"] - ratio) < 1e-3
     assert rec["best_vs_repeat"]["low"] <= rec["best_vs_repeat"]["ratio"] <= rec["best_vs_repeat"]["high"]
-    assert rec["quality_bar_met"] == (rec["best_vs_repeat"]["ratio"] >= 1.15 and rec["best_vs_popularity"]["ratio"] >= 3)
     assert rec["random_split_ndcg"] > rec["time_split_ndcg"]           # the pitfall shows up on the sample too
     same = rec["same_truth_ndcg"]                                      # like-for-like: one truth set, two trainings
     assert same["pairs"] == same_truth_pairs

@@ -27,7 +27,7 @@ CONFIG = ROOT / "book" / "_config.yml"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 MAX_BYTES = 3_000_000
 MACHINE_PATH = re.compile(r"(/work/|/tmp/|/root/|/home/|/opt/|site-packages)")
-SOLUTION_TAG = "hide-input"
+SOLUTION_TAG = "hide-cell"  # the book collapses code and output together
 
 
 def _text(value: Any) -> str:
@@ -161,6 +161,47 @@ def test_has_chapter_sections(path: Path, word: str) -> None:
 
 
 @each_notebook
+def test_every_figure_has_a_caption_a_name_and_alt_text(path: Path) -> None:
+    """Figures are captioned (book/_ext/figures.py numbers them) and described for readers who cannot see them."""
+    for i, cell in enumerate(_load(path)["cells"]):
+        if cell["cell_type"] != "code" or not any("image/png" in o.get("data", {}) for o in cell.get("outputs", [])):
+            continue
+        meta = cell["metadata"].get("mystnb", {})
+        caption, alt = meta.get("figure", {}).get("caption", ""), meta.get("image", {}).get("alt", "")
+        assert len(caption.split()) >= 4 and caption.endswith("."), f"{path.name}: cell {i}: caption {caption!r}"
+        assert len(alt.split()) >= 6 and alt != caption, f"{path.name}: cell {i}: alt text {alt!r}"
+        assert "name" not in meta["figure"], f"{path.name}: cell {i}: a figure name would repeat on every output"
+
+
+@each_notebook
+def test_glossary_links_point_at_terms_of_the_glossary(path: Path) -> None:
+    """Terms are linked to the glossary at first use (tools/link_glossary.py), each at most once, to a term that exists."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("link_glossary", ROOT / "tools" / "link_glossary.py")
+    glossary = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(glossary)
+    known = {glossary.anchor(t) for t in glossary.terms()}
+    text = "\n".join(_text(c.get("source")) for c in _load(path)["cells"] if c["cell_type"] == "markdown")
+    targets = re.findall(r'href="\.\./book/glossary\.html#([^"]+)" class="glossary-term"', text)
+    assert len(targets) >= 3, f"{path.name}: only {len(targets)} glossary terms linked; run tools/link_glossary.py"
+    assert set(targets) <= known, f"{path.name}: links to terms the glossary lacks: {sorted(set(targets) - known)}"
+    assert len(targets) == len(set(targets)), f"{path.name}: a term is linked more than once"
+
+
+@each_notebook
+def test_parameters_and_setup_are_tucked_away(path: Path) -> None:
+    """The chapter opens with its content: the parameters cell and the setup cell after it are collapsed."""
+    cells = _load(path)["cells"]
+    at = [i for i, c in enumerate(cells) if "parameters" in _tags(c)]
+    assert len(at) == 1, f"{path.name}: one cell tagged parameters"
+    for i in (at[0], at[0] + 1):
+        assert "hide-cell" in _tags(cells[i]), f"{path.name}: cell {i} (parameters or setup) is not collapsed"
+        assert cells[i]["metadata"].get("mystnb", {}).get("code_prompt_show", "").startswith("Show the ")
+    assert "chapter.setup(" in _text(cells[at[0] + 1].get("source"))
+
+
+@each_notebook
 def test_exercise_solutions_are_hidden(path: Path) -> None:
     nb = _load(path)
     start = _heading_index(nb, "Exercises")
@@ -183,6 +224,20 @@ def test_exercise_solutions_are_hidden(path: Path) -> None:
     for i, cell in enumerate(nb["cells"][start_cell:end_cell], start=start_cell):
         wanted = "exercise" if cell["cell_type"] == "markdown" else "solution"
         assert wanted in _tags(cell), f"{path.name}: cell {i} of the Exercises section must be tagged {wanted!r}"
+    # Each markdown cell states exercise N (answers and their discussion belong to the hidden solution); each
+    # solution is collapsed -- code and output -- in the book and in JupyterLab, under a label naming its exercise.
+    numbers = []
+    for i, cell in enumerate(nb["cells"][start_cell:end_cell], start=start_cell):
+        if cell["cell_type"] == "markdown":
+            found = re.findall(r"\*\*Exercise (\d+)\b", _text(cell.get("source")))
+            assert found, f"{path.name}: cell {i} of the Exercises section states no '**Exercise N' (discussion goes in the solution)"
+            numbers.append(int(found[-1]))
+        else:
+            prompts = cell["metadata"].get("mystnb", {})
+            assert prompts.get("code_prompt_show") == f"Solution to exercise {numbers[-1]} (code and output)", (path.name, i)
+            assert prompts.get("code_prompt_hide") == f"Hide the solution to exercise {numbers[-1]}", (path.name, i)
+            assert cell["metadata"].get("jupyter") == {"source_hidden": True, "outputs_hidden": True}, (path.name, i)
+    assert numbers == list(range(1, len(numbers) + 1)), f"{path.name}: exercises numbered {numbers}"
     outside = [i for i, c in enumerate(nb["cells"]) if not start_cell <= i < end_cell
                and {"exercise", "solution"} & set(_tags(c))]
     assert not outside, f"{path.name}: cells {outside} are tagged exercise/solution outside the Exercises section"

@@ -43,6 +43,7 @@ from profiling.uplift.experiment import (
 from profiling.uplift.metrics import (
     bootstrap_uplift_at_k,
     curve_areas,
+    paired_uplift_at_k_difference,
     perfect_scores,
     qini_auc_score,
     qini_curve,
@@ -79,6 +80,7 @@ __all__ = [
     # metrics
     "bootstrap_uplift_at_k",
     "curve_areas",
+    "paired_uplift_at_k_difference",
     "perfect_scores",
     "qini_auc_score",
     "qini_curve",
