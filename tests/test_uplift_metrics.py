@@ -158,3 +158,15 @@ def test_bootstrap_uplift_at_k_uses_the_course_resampling(n, k, n_boot, seed, ti
     assert b["n_boot"] == len(reps)
     assert b["se"] == pytest.approx(reps.std(ddof=1), rel=1e-12)
     assert (b["ci_low"], b["ci_high"]) == pytest.approx(stats.percentile_interval(reps, 0.95), rel=1e-12)
+
+
+def test_paired_uplift_difference_agrees_with_uplift_at_k_and_is_zero_against_itself() -> None:
+    rng = np.random.default_rng(3)
+    good, noise = rng.random(3000), rng.random(3000)
+    t = (rng.random(3000) < 0.5).astype(int)
+    y = (rng.random(3000) < 0.1 + 0.2 * t * (good > 0.6)).astype(int)
+    d = uplift.paired_uplift_at_k_difference(y, good, noise, t, k=0.3, n_boot=100, random_state=1)
+    assert d["difference"] == pytest.approx(uplift.uplift_at_k(y, good, t, 0.3) - uplift.uplift_at_k(y, noise, t, 0.3))
+    assert d["ci_low"] <= d["difference"] <= d["ci_high"] and 0 < d["share_positive"] <= 1
+    same = uplift.paired_uplift_at_k_difference(y, good, good, t, k=0.3, n_boot=50, random_state=1)
+    assert (same["difference"], same["ci_low"], same["ci_high"], same["share_positive"]) == (0, 0, 0, 0)

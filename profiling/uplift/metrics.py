@@ -364,25 +364,40 @@ def paired_uplift_at_k_difference(
     _, bv, _ = check_metric_inputs(y, score_b, treatment, "paired_uplift_at_k_difference")
     n_boot = stats.check_n_boot(n_boot, "paired_uplift_at_k_difference")
     level = stats.check_level(level, "paired_uplift_at_k_difference")
-    n = len(yv)
-    m = top_n(k, n, "paired_uplift_at_k_difference")
-
-    def at_k(score: np.ndarray, rows: np.ndarray) -> float:
-        top = rows[np.argsort(-score[rows], kind="stable")[:m]]
-        tt, yy = tv[top], yv[top]
-        return (yy[tt == 1].mean() - yy[tt == 0].mean()) if 0 < tt.sum() < m else np.nan
-
-    reps = np.array([at_k(av, rows) - at_k(bv, rows)
-                     for block in stats.bootstrap_indices(n, n_boot, random_state) for rows in block])
-    reps = reps[~np.isnan(reps)]
-    lo, hi = stats.percentile_interval(reps, level)
+    m = top_n(k, len(yv), "paired_uplift_at_k_difference")
+    pa, pb, diffs = _paired_top_k(yv, tv, av, bv, m, lambda yy, tt: yy[tt == 1].mean() - yy[tt == 0].mean(),
+                                  n_boot, random_state)
+    lo, hi = stats.percentile_interval(diffs, level)
     return pd.Series({
-        "difference": uplift_at_k(yv, av, tv, k) - uplift_at_k(yv, bv, tv, k),
+        "difference": pa - pb,
         "ci_low": lo,
         "ci_high": hi,
-        "share_positive": float((reps > 0).mean()),
-        "n_boot": int(len(reps)),
+        "share_positive": float((diffs > 0).mean()),
+        "n_boot": int(len(diffs)),
     })
+
+
+def _paired_top_k(
+    yv: np.ndarray, tv: np.ndarray, score_a: np.ndarray, score_b: np.ndarray, m: int, value: Any, n_boot: int,
+    random_state: Any,
+) -> tuple[float, float, np.ndarray]:
+    """``value(y, t)`` of the top ``m`` of two rankings, on all rows and paired on the same bootstrap resamples.
+
+    The top ``m`` of a resample keeps the original ranking (ties by row order, :func:`_ranks`); a top
+    group without treated or control rows has no value (NaN) and its replicate is left out. Returns
+    (value of ranking a, value of ranking b, the replicates' differences a - b). Shared by
+    :func:`paired_uplift_at_k_difference` and :func:`profiling.uplift.policy.bootstrap_profit_difference`.
+    """
+    def top_value(rank: np.ndarray, rows: np.ndarray) -> float:
+        top = rows[np.argsort(rank[rows], kind="stable")[:m]]
+        tt, yy = tv[top], yv[top]
+        return float(value(yy, tt)) if 0 < tt.sum() < m else float("nan")
+
+    ra, rb = _ranks(score_a), _ranks(score_b)
+    everyone = np.arange(len(yv))
+    diffs = stats.bootstrap(lambda rows: top_value(ra, rows) - top_value(rb, rows), len(yv), n_boot=n_boot,
+                            random_state=random_state)
+    return top_value(ra, everyone), top_value(rb, everyone), diffs[~np.isnan(diffs)]
 
 
 def uplift_by_bin(y: Any, score: Any, treatment: Any, bins: int = 10) -> pd.DataFrame:

@@ -29,7 +29,7 @@ import pandas as pd
 
 from profiling import stats
 from profiling.uplift._checks import check_metric_inputs, check_money, top_n
-from profiling.uplift.metrics import _ranks, uplift_curve
+from profiling.uplift.metrics import _paired_top_k, uplift_curve
 from profiling.validation import check_frame
 
 __all__ = [
@@ -127,22 +127,12 @@ def bootstrap_profit_difference(
     _, ov, _ = check_metric_inputs(y, other, treatment, "bootstrap_profit_difference")
     n_boot = stats.check_n_boot(n_boot, "bootstrap_profit_difference")
     level = stats.check_level(level, "bootstrap_profit_difference")
-    n = len(yv)
-    m = top_n(k, n, "bootstrap_profit_difference")
-
-    def profit(rank: np.ndarray, rows: np.ndarray) -> float:
-        top = rows[np.argsort(rank[rows], kind="stable")[:m]]
-        tt, yy = tv[top], yv[top]
-        if not 0 < tt.sum() < m:
-            return float("nan")
-        return (float(margin) * (yy[tt == 1].mean() - yy[tt == 0].mean()) - float(cost)) * m
-
-    ra, rb = _ranks(sv), _ranks(ov)
-    everyone = np.arange(n)
-    pa, pb = profit(ra, everyone), profit(rb, everyone)
-    diffs = stats.bootstrap(lambda rows: profit(ra, rows) - profit(rb, rows), n, n_boot=n_boot,
-                            random_state=random_state)
-    diffs = diffs[~np.isnan(diffs)]
+    m = top_n(k, len(yv), "bootstrap_profit_difference")
+    pa, pb, diffs = _paired_top_k(
+        yv, tv, sv, ov, m,
+        lambda yy, tt: (float(margin) * (yy[tt == 1].mean() - yy[tt == 0].mean()) - float(cost)) * m,
+        n_boot, random_state,
+    )
     lo, hi = stats.percentile_interval(diffs, level)
     return pd.Series({
         "profit": pa,
