@@ -115,6 +115,11 @@ def make_shop(shop: Shop, folder: Path) -> Path:
     return shop.write(shop.change(tx), folder)
 
 
+def history_shop(folder: Path, name: str, start: str, end: str, customers: int) -> Path:
+    """A synthetic shop of ``customers`` from ``start`` to ``end`` in the canonical columns, written as ``name.csv``."""
+    return make_shop(_shop(name, start, end, customers), folder)
+
+
 def suggested_options(path: Path) -> list[str]:
     """The options ``profiling columns`` suggests for ``profiling profiles`` (encoding, format), with the mapping as a flag."""
     result = subprocess.run([sys.executable, "-m", "profiling", "columns", str(path)], capture_output=True,

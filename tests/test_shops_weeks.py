@@ -12,9 +12,8 @@ import re
 import pandas as pd
 import pytest
 
-from profiling import datasets
 from shop_checks import check_default_report
-from shops import run_report
+from shops import history_shop, run_report
 
 pytestmark = [pytest.mark.slow, pytest.mark.notebook]
 
@@ -26,18 +25,11 @@ def test_default_report_on_a_short_or_sparse_shop(tmp_path, name):
         assert {"07", "10", "11"} <= {c["chapter"] for c in run["chapters"] if c.get("scaled")}
 
 
-def _history_shop(folder, name: str, start: str, end: str, n_customers: int):
-    tx = datasets.make_transactions(n_customers, n_items=300, start=start, end=end, random_state=7)
-    path = folder / f"{name}.csv"
-    tx.to_csv(path, index=False)
-    return path
-
-
 def test_every_skip_hint_on_a_short_history_leads_to_a_run(tmp_path):
     """On 5 weeks of data the chapters with dates are skipped (below 6 weeks, no scaling); each skip names
     the settings that run it. Following each hint (its --chapters and --param calendar, or a longer export)
     runs the chapter: it is neither skipped again nor refused (exit 2) for the dates it was given."""
-    short = _history_shop(tmp_path, "weeks5", "2021-08-27", "2021-09-30", 400)
+    short = history_shop(tmp_path, "weeks5", "2021-08-27", "2021-09-30", 400)
     rc, err, run = run_report(short, tmp_path / "r0", "--chapters", "03,04,05,07,08,09,10,11", "--quiet")
     assert rc == 0, err
     skipped = {c["chapter"]: c["reason"] for c in run["chapters"]}
@@ -52,7 +44,7 @@ def test_every_skip_hint_on_a_short_history_leads_to_a_run(tmp_path):
             rc, err, again = run_report(short, tmp_path / f"r{number}", *hint, "--quiet")
         else:  # the hint is a longer export: as many days as it says
             days = int(re.search(r"needs at least (\d+) days", reason).group(1))
-            longer = _history_shop(tmp_path, f"days{days}", f"{pd.Timestamp('2021-09-30') - pd.Timedelta(days=days - 1):%Y-%m-%d}",
+            longer = history_shop(tmp_path, f"days{days}", f"{pd.Timestamp('2021-09-30') - pd.Timedelta(days=days - 1):%Y-%m-%d}",
                                    "2021-09-30", 400)
             rc, err, again = run_report(longer, tmp_path / f"r{number}", "--chapters", number, "--quiet")
         assert rc != 2, (number, err)
