@@ -28,7 +28,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `make notebooks NB=notebooks/02_user_profiles.ipynb` re-executes only that one.
 NB ?= $(NOTEBOOKS)
 
-.PHONY: help venv lock book test test-fast test-kernels notebooks lab lint bench instructor student own-data clean distclean
+.PHONY: help venv lock book test test-fast test-kernels notebooks lab lint format bench instructor student own-data clean distclean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -127,8 +127,13 @@ LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: $(STAMP) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
-lint: $(STAMP) ## notebook hygiene checks (tests/test_hygiene.py)
+lint: $(STAMP) ## notebook hygiene checks (tests/test_hygiene.py), code cells within 88 columns included
 	$(BIN)/python -m pytest tests/test_hygiene.py -q
+
+# ruff formats the code cells (pyproject.toml [tool.ruff]); long comments and strings, which ruff
+# leaves alone, are wrapped first. Sources only: the stored outputs stay as they are.
+format: $(STAMP) ## format the notebooks' code cells to 88 columns (NB=... for some of them)
+	$(BIN)/python tools/format_notebooks.py $(NB)
 
 bench: $(STAMP) ## seconds per chapter, executed from a fresh kernel (also written to benchmarks/results/)
 	$(BIN)/python benchmarks/notebook_times.py --output benchmarks/results/notebook_times.csv
