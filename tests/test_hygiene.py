@@ -447,3 +447,43 @@ def test_the_wheel_includes_every_subpackage() -> None:
     packages = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "profiling").rglob("__init__.py")}
     missed = [p for p in packages if not any(fnmatch.fnmatch(p, pat) for pat in patterns)]
     assert not missed, f"pyproject.toml leaves {missed} out of a built wheel"
+
+
+def _plain_name(name: str) -> str:
+    """'K{\\"u}nzel' or 'Künzel' -> 'kunzel': BibTeX accents and Unicode compared alike."""
+    import unicodedata
+
+    name = re.sub(r"\\i\b", "i", name)
+    name = re.sub(r"\\[^A-Za-z]|[{}]", "", name)
+    name = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in name if not unicodedata.combining(ch)).lower()
+
+
+def test_chapter_references_are_in_the_bibliography() -> None:
+    """Each chapter's reference list names works of book/references.bib (by first author and
+    year), and every DOI or arXiv link in the book's prose is an entry's DOI or link there."""
+    from pybtex.database import parse_file
+
+    bib_path = ROOT / "book" / "references.bib"
+    db = parse_file(str(bib_path))
+    works = {(_plain_name(" ".join(e.persons["author"][0].last_names)), e.fields["year"])
+             for e in db.entries.values() if e.persons.get("author")}
+    bib_text = bib_path.read_text(encoding="utf-8").lower()
+    missing = []
+    for path in NOTEBOOKS:
+        nb = _load(path)
+        for cell in nb["cells"]:
+            text = _text(cell["source"])
+            if cell["cell_type"] != "markdown":
+                continue
+            for m in re.finditer(r"(?:doi\.org/|arxiv\.org/abs/)([^\s)\]>\"']+)", text):
+                if m.group(1).lower().rstrip(".") not in bib_text:
+                    missing.append(f"{path.name}: {m.group(0)}")
+            if "**References**" not in text:
+                continue
+            for item in re.findall(r"^- (.+)$", text.split("**References**", 1)[1], re.M):
+                item = re.sub(r"<[^>]+>", "", item)
+                if m := re.match(r"([^,(]+), [A-Z][^()]*\((\d{4})\)", item):
+                    if (_plain_name(m.group(1).strip()), m.group(2)) not in works:
+                        missing.append(f"{path.name}: {item[:60]}")
+    assert not missing, f"not in book/references.bib: {missing}"
