@@ -106,3 +106,20 @@ def test_index_reports_a_scaled_calendar() -> None:
     page = pages.index_html(run)
     assert "<small>calendar scaled: your 210 days hold its 343-day calendar scaled by 0.61: horizon_days 90 -&gt; 54" in page
     assert "Chapter 03: your 210 days hold its 343-day calendar" in page and "--param values are never scaled" in page
+
+
+def test_report_pages_show_citations_as_author_year_text(tmp_path) -> None:
+    """A chapter's MyST citation becomes "(Breiman 2001)" on a report page, never a raw role."""
+    import nbformat
+
+    from profiling.cli.pages import bibliography, render_chapter
+
+    assert bibliography()["breiman2001"] == ("Breiman", "2001")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("Forests {cite:p}`breiman2001`; {cite:t}`cohen1960`.")]
+    executed = tmp_path / "07_x.ipynb"
+    nbformat.write(nb, executed)
+    render_chapter(executed, tmp_path / "07_x.html", mathjax_url=None)
+    page = (tmp_path / "07_x.html").read_text(encoding="utf-8")
+    assert "(Breiman 2001)" in page and "Cohen (1960)" in page
+    assert "{cite" not in page

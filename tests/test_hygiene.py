@@ -487,3 +487,15 @@ def test_chapter_references_are_in_the_bibliography() -> None:
                     if (_plain_name(m.group(1).strip()), m.group(2)) not in works:
                         missing.append(f"{path.name}: {item[:60]}")
     assert not missing, f"not in book/references.bib: {missing}"
+
+
+def test_every_citation_key_is_in_the_bibliography() -> None:
+    """Each {cite:p}`key` of a chapter names an entry of book/references.bib (the book build
+    would warn; report pages would show the bare key)."""
+    bib = (ROOT / "book" / "references.bib").read_text(encoding="utf-8")
+    keys = set(re.findall(r"^@\w+\{([^,]+),", bib, re.M))
+    unknown = [f"{path.name}: {key.strip()}" for path in NOTEBOOKS
+               for cell in _load(path)["cells"] if cell["cell_type"] == "markdown"
+               for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", _text(cell["source"]))
+               for key in group.split(",") if key.strip() not in keys]
+    assert not unknown, f"citation keys missing from book/references.bib: {unknown}"

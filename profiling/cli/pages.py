@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ import pandas as pd
 
 from profiling import __version__
 
-__all__ = ["index_html", "mathjax_source", "profile_summary", "render_chapter", "versions"]
+__all__ = ["bibliography", "cite_as_text", "index_html", "mathjax_source", "profile_summary", "render_chapter", "versions"]
 
 #: nbconvert's lab template without the CDN scripts, with MathJax from a local URL.
 _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
@@ -99,6 +100,76 @@ def merge_parameters(nb: Any) -> None:
     del nb.cells[injected_at]
 
 
+_CITE = re.compile(r"\{cite(?::(p|t|ps|ts))?\}`([^`]+)`")
+
+
+def _latex_to_text(value: str) -> str:
+    """'K{\\"u}nzel' -> 'Künzel' (latexcodec comes with pybtex)."""
+    import codecs
+
+    try:
+        import latexcodec  # noqa: F401  (registers the codec)
+
+        value = codecs.decode(value.encode("utf-8"), "latex")
+    except (ImportError, ValueError):
+        pass
+    return re.sub(r"[{}]", "", value)
+
+
+def bibliography() -> dict[str, tuple[str, str]]:
+    """Key -> (authors as cited, year) of the course's ``book/references.bib``, when the package runs
+    from a course checkout and pybtex (a dependency of the book's tools) is installed; else empty."""
+    path = Path(__file__).resolve().parents[2] / "book" / "references.bib"
+    try:
+        from pybtex.database import parse_file
+    except ImportError:
+        return {}
+    if not path.is_file():
+        return {}
+    out = {}
+    for key, entry in parse_file(str(path)).entries.items():
+        people = entry.persons.get("author", [])
+        names = [_latex_to_text(" ".join(p.last_names)) for p in people]
+        if not names:
+            cited = _latex_to_text(entry.fields.get("title", key))
+        elif len(names) == 1 or (len(names) == 2 and names[1] == "others"):
+            cited = names[0] + (" et al." if len(names) == 2 else "")
+        elif len(names) == 2:
+            cited = f"{names[0]} and {names[1]}"
+        else:
+            cited = f"{names[0]} et al."
+        out[key] = (cited, entry.fields.get("year", ""))
+    return out
+
+
+def cite_as_text(markdown: str, works: dict[str, tuple[str, str]]) -> str:
+    """MyST citations (``{cite:p}`key` ``, ``{cite:t}`key` ``) as plain author-year text.
+
+    The book renders them with sphinxcontrib-bibtex; a report page (nbconvert) would show the raw
+    role, so it shows "(Breiman 2001)" instead; an unknown key stays as the key.
+
+    Example
+    -------
+    >>> works = {"breiman2001": ("Breiman", "2001"), "hu2008": ("Hu et al.", "2008")}
+    >>> cite_as_text("forests {cite:p}`breiman2001,hu2008`; {cite:t}`breiman2001` showed", works)
+    'forests (Breiman 2001; Hu et al. 2008); Breiman (2001) showed'
+    """
+
+    def one(key: str, textual: bool) -> str:
+        who, year = works.get(key.strip(), (key.strip(), ""))
+        if not year:
+            return who
+        return f"{who} ({year})" if textual else f"{who} {year}"
+
+    def repl(m: re.Match) -> str:
+        keys = [k for k in m.group(2).split(",") if k.strip()]
+        if m.group(1) in ("t", "ts"):
+            return ", ".join(one(k, True) for k in keys)
+        return "(" + "; ".join(one(k, False) for k in keys) + ")"
+
+    return _CITE.sub(repl, markdown)
+
+
 def render_chapter(executed: Path, target: Path, mathjax_url: str | None) -> None:
     """Executed notebook -> standalone HTML (CSS and figures inlined; math from ``mathjax_url``)."""
     import jinja2
@@ -109,6 +180,10 @@ def render_chapter(executed: Path, target: Path, mathjax_url: str | None) -> Non
 
     nb = nbformat.read(executed, as_version=4)
     merge_parameters(nb)
+    works = bibliography()
+    for cell in nb.cells:  # citations as text (the book links them to its bibliography)
+        if cell.cell_type == "markdown" and "{cite" in cell.source:
+            cell.source = cite_as_text(cell.source, works)
     for cell in nb.cells:  # recorded values are invisible in the book; drop them (no renderer for the MIME type)
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if MIME_TYPE not in o.get("data", {})]
