@@ -33,7 +33,12 @@ def expected_values() -> dict:
     orders = purchases[purchases["timestamp"] < cut].groupby("customer_id")["invoice_id"].nunique()
     later = purchases[(purchases["timestamp"] >= cut) & (purchases["timestamp"] < cut + pd.Timedelta(days=HORIZON))]
     label = pd.Series(orders.index.isin(later["customer_id"].unique()), index=orders.index)
+    # the pitfall of section 4.9: the outline's average on the table of a seeded half of the customers
+    buys = purchases[purchases["timestamp"] < cut]
+    half_ids = pd.Series(buys.groupby("customer_id")["quantity"].sum().index).sample(frac=0.5, random_state=SEED)
+    half_lines = int(buys["customer_id"].isin(half_ids).sum())
     return {
+        "half_table_factor": round(len(buys) / half_lines, 6),
         "n_customers": len(orders),
         "one_order_share": round(float((orders == 1).mean()), 6),
         "label_share": round(float(label.mean()), 6),
@@ -61,3 +66,10 @@ def test_chapter_04_with_sample_and_earlier_cutoff(run_chapter) -> None:
     assert rec["honest_auc"] == pytest.approx(expected["honest_auc"], abs=1e-6)
     assert 0.5 < rec["honest_auc"] < rec["leaky_auc"] <= 1
     assert set(rec["auc_table"]) == {"recency_days", "frequency", "monetary"}
+    # the outline's "average" (a customer's total over the rows of the whole table) is a rescaled total:
+    # the same ranks as the total, and a scale that moves with the table (here: half of the customers)
+    assert rec["outline_average_spearman_with_total"] == pytest.approx(1, abs=1e-6)
+    assert rec["outline_average_half_table_factor"] == pytest.approx(expected["half_table_factor"], abs=1e-6)
+    assert rec["outline_average_half_table_factor"] > 1
+    # the fix (units per own order) is not a rescaled total
+    assert rec["per_order_fixed_spearman_with_total"] < 0.99

@@ -6,9 +6,12 @@ import ast
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pytest
+from sklearn.metrics import cohen_kappa_score
 
-from profiling import datasets, profiles
+from profiling import datasets, profiles, tags
 from profiling.cli import chapters
 
 CHAPTER = Path(__file__).resolve().parent.parent / "notebooks" / "06_tags_and_segments.ipynb"
@@ -88,3 +91,22 @@ def test_chapter_06_with_sample_and_fixed_k(run_chapter, tmp_path: Path) -> None
     # the default card customer: the median-spend customer of the largest persona
     members = table[table["persona"] == 0].sort_values("monetary", kind="stable")
     assert rec["card_customer"] == members.index[(len(members) - 1) // 2]
+    # the age-bin pitfall: bins of the id range and of tenure alone, labelled new / active / loyal,
+    # against the life-cycle tags, recomputed from the saved table (agreement, chance, kappa)
+    stage = table["lifecycle"].astype(str)
+    rules = tags.TagRules().for_history(table["tenure_days"].max())
+    names = ["new", "active", "loyal"]
+    by_id = pd.cut(table.index.to_series().rank(method="first"), bins=3, labels=names).astype(str)
+    edges = [-np.inf, rules.new_days, rules.loyal_min_tenure_days, np.inf]
+    by_tenure = pd.cut(table["tenure_days"], edges, right=False, labels=names).astype(str)
+    recorded = rec["outline_bins_kappa"]
+    assert set(recorded) == {"id place", "tenure alone"}
+    for name, bins in {"id place": by_id, "tenure alone": by_tenure}.items():
+        p_o, p_e, kappa, low, high = recorded[name]
+        assert p_o == pytest.approx(float((bins == stage).mean()), abs=1e-6)
+        assert kappa == pytest.approx(cohen_kappa_score(bins, stage), abs=1e-6)
+        assert kappa == pytest.approx((p_o - p_e) / (1 - p_e), abs=1e-5)
+        assert -1 <= low <= high <= 1
+    # under the rules, tenure below new_days is exactly the "new" stage; churned customers never agree
+    assert ((by_tenure == "new") == (stage == "new")).all()
+    assert recorded["tenure alone"][0] <= 1 - float((stage.isin(["churned", "at_risk"])).mean()) + 1e-9
