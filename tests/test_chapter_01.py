@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from profiling import datasets
 
@@ -48,3 +49,19 @@ def test_chapter_01_with_a_small_catalogue_and_other_k(run_chapter) -> None:
     # the full run: a description's vector does not depend on the catalogue (batching moves the last bits only,
     # far below the 0.04 cosine margin to the runner-up)
     assert RED_TWIN in items and top == RED_TWIN
+
+    # What the embedding covers: the share of sold lines (and of identified customers) whose product
+    # description is among the embedded ones, computed here from the raw data
+    tx = datasets.load_online_retail()
+    sold = tx.loc[(tx["quantity"] > 0) & (tx["unit_price"] > 0)].dropna(subset=["description"])
+    embedded = sold["description"].str.strip().str.replace(r"\s+", " ", regex=True).isin(set(items))
+    with_id = sold["customer_id"].notna()
+    assert records["line_coverage"] == pytest.approx(embedded.mean(), abs=1e-6)
+    customers = sold.loc[with_id & embedded, "customer_id"].nunique() / sold.loc[with_id, "customer_id"].nunique()
+    assert records["customer_coverage"] == pytest.approx(customers, abs=1e-6)
+    assert 0 < records["line_coverage"] < 1          # 500 of ~4.5k descriptions: most lines, not all
+    # neighbours both methods list: between 0 and k per query, so their means too
+    assert set(records["shared_neighbours"]) == {"product", "free text"}
+    assert all(0 <= v <= 3 for v in records["shared_neighbours"].values())
+    # "cheap" shares no word with any description, so TF-IDF has at least that query blind
+    assert 1 <= records["blind_free_text_queries"] <= 2

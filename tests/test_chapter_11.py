@@ -95,3 +95,12 @@ def test_chapter_11_with_other_epsilon_k_and_key(run_chapter, tmp_path: Path) ->
     assert rec["season_drift_n_fail_equal_windows"] <= rec["season_drift_n_fail"] <= len(features.MODEL_FEATURES)
     assert rec["feature_drift_n_fail_equal_windows"] <= rec["feature_drift_n_fail"] <= len(features.MODEL_FEATURES)
     assert all(0 <= r <= 1 for r in rec["season_rates"])
+
+    # the outlook's table quotes the chapter's own measurements, not numbers of its own
+    outlook = rec["outlook"]
+    assert outlook["spend_explained"] == rec["spend_explained"][:2]
+    assert outlook["features_drifting_equal_windows"] == rec["season_drift_n_fail_equal_windows"]
+    gaps = {key: v for key, v in rec["disparity"].items() if not key.endswith("|repurchase rate")}
+    assert outlook["gaps"] == len(gaps) == 3 * len(rec["fairness_attributes"])
+    assert outlook["gaps_excluding_zero"] == sum(low > 0 or high < 0 for _, low, high in gaps.values())
+    assert 0 <= outlook["worst_mean_error"] and outlook["median_orders"] >= 1
