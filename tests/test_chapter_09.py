@@ -60,6 +60,31 @@ def test_stored_chapter_results_hold_together(stored: dict) -> None:
     assert sure["response model"] > sure[stored["policy_model"]]
 
 
+def test_stored_outline_pipeline_replay_shows_imitation_and_leakage(stored: dict) -> None:
+    # 9.9, error (a): the SVM imitates the tree almost perfectly, but against what the customers did it is
+    # less often right, here less often than always answering the commoner outcome
+    svm = stored["outline_svm"]
+    assert svm["agreement"] >= 0.95
+    assert svm["accuracy"] < svm["majority"]
+    # its ranking, paired with the policy's model and with a random order: each estimate inside its interval;
+    # the SVM's uplift@k minus the paired difference is the policy model's own uplift@k (same ties, same rows)
+    low, high = stored["outline_uplift_at_k"][1:]
+    assert low < stored["outline_uplift_at_k"][0] < high
+    for key in ["outline_minus_policy_at_k", "outline_minus_random_at_k", "outline_minus_policy_profit",
+                "outline_minus_random_profit", "outline_minus_contact_policy"]:
+        diff, low, high = stored[key]
+        assert low <= diff <= high, key
+    policy_at_k = stored["outline_uplift_at_k"][0] - stored["outline_minus_policy_at_k"][0]
+    assert policy_at_k == pytest.approx(stored["uplift_at_k"][stored["policy_model"]], abs=1e-3)
+    # on this held-out half the policy's model targets better than the outline's SVM
+    assert stats.verdict(*stored["outline_minus_policy_at_k"][1:]) == "a real loss"
+    # error (b): with the response among the inputs the column is the response and the SVM reads it; with
+    # the response unknown (0 for everyone, before the e-mail is sent) it targets no one
+    leak = stored["outline_leak"]
+    assert leak["column_is_response"] >= 0.99 and leak["accuracy"] >= 0.99
+    assert leak["targeted_before_send"] == 0.0
+
+
 def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, stored: dict) -> None:
     rec = run_chapter(NAME, cost_per_email=0.25, margin=0.2, n_boot=50, cost_per_contact=5.0)
     # Part 2: the same split and models, so only the decision moves, and in the right direction.
@@ -81,6 +106,11 @@ def test_higher_cost_and_lower_margin_shrink_the_recommended_share(run_chapter, 
     # Part 1: a dearer contact makes the plan contact fewer segments and earn less for every budget
     assert set(rec["plan_profitable_segments"]) <= set(stored["plan_profitable_segments"])
     assert all(new <= old for new, old in zip(rec["budget_profits"], stored["budget_profits"]))
+    # 9.9: the outline's tree and SVM do not depend on money, so only its profit comparisons move
+    assert rec["outline_svm"] == pytest.approx(stored["outline_svm"], abs=1e-3)
+    assert rec["outline_leak"] == pytest.approx(stored["outline_leak"], abs=1e-3)
+    assert rec["outline_uplift_at_k"][0] == pytest.approx(stored["outline_uplift_at_k"][0], abs=1e-3)
+    assert rec["outline_minus_contact_policy"] != stored["outline_minus_contact_policy"]
 
 
 def _cells(kind: str) -> list[str]:
@@ -114,6 +144,7 @@ def test_the_prose_reads_the_recorded_intervals_as_stats_does(stored: dict) -> N
     sentences = {
         "policy_minus_everyone": ("the uplift policy", "e-mailing everyone"),
         "personalized_minus_best_single": ("personalization", "the best single version"),
+        "outline_minus_contact_policy": ("the outline's list", "the contact policy"),
     }
     for key, (a, b) in sentences.items():
         _, low, high = stored[key]
@@ -121,6 +152,12 @@ def test_the_prose_reads_the_recorded_intervals_as_stats_does(stored: dict) -> N
         expected = {"a real gain": f"so {a} earns more than {b}", "a real loss": f"so {b} earns more than {a}",
                     "not distinguishable": f"this experiment cannot tell {a} and {b} apart"}[reading]
         assert expected in shown, key
+    # 9.9: the paired uplift@k of the outline's SVM against the policy's model, read as stats reads it
+    _, low, high = stored["outline_minus_policy_at_k"]
+    model = f"the {stored['policy_model']} model"
+    expected = {"a real gain": f"the SVM does better than {model}", "a real loss": f"{model} does better",
+                "not distinguishable": "not distinguishable"}[stats.verdict(low, high)]
+    assert f"({low:+.4f} to {high:+.4f}): {expected}" in shown
     _, low, high = stored["profit_at_k_difference"]
     if stats.verdict(low, high) == "not distinguishable":
         assert "the two rankings **cannot be told apart in money**" in shown
