@@ -197,6 +197,105 @@ def low_price_threshold(transactions: pd.DataFrame, cutoff: Any = None, quantile
     return float(transactions.loc[mask, "unit_price"].quantile(quantile))
 
 
+#: The query behind :func:`customer_features` (DuckDB SQL): one row per customer from the lines of the
+#: relation ``tx`` (canonical columns) before ``$cut``, with the country reference ``ref`` and the
+#: low-price threshold ``$low``. :mod:`profiling.engines` runs the same text over a file's cleaned
+#: lines; :func:`finish_features` turns its result into the feature table.
+FEATURES_SQL = """
+WITH lines AS (
+    SELECT customer_id, invoice_id, item_id, quantity, unit_price, timestamp, country,
+           quantity * unit_price AS amount
+    FROM tx
+    WHERE customer_id IS NOT NULL AND timestamp < $cut
+),
+buys AS (SELECT * FROM lines WHERE quantity > 0),
+orders AS (
+    SELECT customer_id, invoice_id, min(timestamp) AS ts, sum(amount) AS value,
+           sum(quantity) AS units, count(*) AS n_lines
+    FROM buys GROUP BY customer_id, invoice_id
+),
+gaps AS (
+    SELECT customer_id, ts,
+           epoch(ts - lag(ts) OVER (PARTITION BY customer_id ORDER BY ts, invoice_id)) / 86400.0 AS gap,
+           row_number() OVER (PARTITION BY customer_id ORDER BY ts DESC, invoice_id DESC) AS rev_rank
+    FROM orders
+),
+order_feats AS (
+    SELECT customer_id,
+           epoch($cut - max(ts)) / 86400.0 AS recency_days,
+           count(*) AS frequency,
+           avg(value) AS avg_order_value,
+           max(value) AS max_order_value,
+           avg(units) AS avg_basket_items,
+           avg(n_lines) AS avg_basket_lines,
+           epoch($cut - min(ts)) / 86400.0 AS tenure_days,
+           count(*) FILTER (WHERE ts >= $cut - INTERVAL 30 DAY) AS orders_30d,
+           count(*) FILTER (WHERE ts >= $cut - INTERVAL 90 DAY) AS orders_90d,
+           count(*) FILTER (WHERE ts >= $cut - INTERVAL 180 DAY) AS orders_180d,
+           avg(CASE WHEN dayofweek(ts) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share,
+           quantile_cont(hour(ts), 0.5) AS typical_hour
+    FROM orders GROUP BY customer_id
+),
+gap_feats AS (
+    SELECT customer_id, avg(gap) AS mean_days_between, stddev_pop(gap) AS std_days_between,
+           max(CASE WHEN rev_rank = 2 THEN epoch($cut - ts) / 86400.0 END) AS days_since_previous
+    FROM gaps GROUP BY customer_id
+),
+buy_feats AS (
+    SELECT customer_id,
+           sum(amount) AS bought,
+           sum(amount) FILTER (WHERE unit_price <= $low) AS low_spend,
+           sum(amount) FILTER (WHERE month(timestamp) IN (11, 12)) AS season_spend,
+           count(DISTINCT item_id) AS distinct_items
+    FROM buys GROUP BY customer_id
+),
+item_spend AS (
+    SELECT customer_id, item_id, sum(amount) AS s FROM buys GROUP BY customer_id, item_id
+),
+entropy AS (
+    SELECT i.customer_id,
+           -sum(CASE WHEN i.s > 0 THEN (i.s / b.bought) * log2(i.s / b.bought) ELSE 0 END) AS item_entropy
+    FROM item_spend i JOIN buy_feats b USING (customer_id)
+    WHERE b.bought > 0
+    GROUP BY i.customer_id
+),
+ret AS (
+    SELECT customer_id, -sum(amount) AS returned, count(DISTINCT invoice_id) AS n_return_invoices
+    FROM lines WHERE quantity < 0 GROUP BY customer_id
+),
+ctry AS (
+    SELECT customer_id, country FROM (
+        SELECT customer_id, country,
+               row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, country) AS r
+        FROM buys WHERE country IS NOT NULL GROUP BY customer_id, country
+    ) WHERE r = 1
+)
+SELECT o.customer_id,
+       o.recency_days, o.frequency,
+       b.bought - coalesce(r.returned, 0) AS monetary,
+       o.avg_order_value, o.max_order_value, o.avg_basket_items, o.avg_basket_lines,
+       o.tenure_days, o.orders_30d, o.orders_90d, o.orders_180d,
+       g.mean_days_between, g.std_days_between, g.days_since_previous,
+       CASE WHEN b.bought > 0 THEN least(coalesce(r.returned, 0) / b.bought, 1.0) ELSE 0 END AS return_rate,
+       coalesce(r.n_return_invoices, 0) / (o.frequency + coalesce(r.n_return_invoices, 0)) AS cancel_rate,
+       CASE WHEN b.bought > 0 THEN coalesce(b.low_spend, 0) / b.bought ELSE 0 END AS low_price_share,
+       b.distinct_items,
+       coalesce(e.item_entropy, 0) AS item_entropy,
+       CASE WHEN b.bought > 0 THEN coalesce(b.season_spend, 0) / b.bought ELSE 0 END AS gift_season_share,
+       o.weekend_share, o.typical_hour,
+       c.country,
+       coalesce(ref.region, 'Unknown') AS region
+FROM order_feats o
+JOIN buy_feats b USING (customer_id)
+LEFT JOIN gap_feats g USING (customer_id)
+LEFT JOIN entropy e USING (customer_id)
+LEFT JOIN ret r USING (customer_id)
+LEFT JOIN ctry c USING (customer_id)
+LEFT JOIN ref ON ref.country = c.country
+ORDER BY o.customer_id
+"""
+
+
 def customer_features(
     transactions: pd.DataFrame,
     cutoff: Any = None,
@@ -245,103 +344,16 @@ def customer_features(
     con.register("tx", tx)
     con.register("ref", countries[["country", "region"]])
     params = {"cut": cut.to_pydatetime(), "low": float(low_price)}
-    feats = con.execute(
-        """
-        WITH lines AS (
-            SELECT customer_id, invoice_id, item_id, quantity, unit_price, timestamp, country,
-                   quantity * unit_price AS amount
-            FROM tx
-            WHERE customer_id IS NOT NULL AND timestamp < $cut
-        ),
-        buys AS (SELECT * FROM lines WHERE quantity > 0),
-        orders AS (
-            SELECT customer_id, invoice_id, min(timestamp) AS ts, sum(amount) AS value,
-                   sum(quantity) AS units, count(*) AS n_lines
-            FROM buys GROUP BY customer_id, invoice_id
-        ),
-        gaps AS (
-            SELECT customer_id, ts,
-                   epoch(ts - lag(ts) OVER (PARTITION BY customer_id ORDER BY ts, invoice_id)) / 86400.0 AS gap,
-                   row_number() OVER (PARTITION BY customer_id ORDER BY ts DESC, invoice_id DESC) AS rev_rank
-            FROM orders
-        ),
-        order_feats AS (
-            SELECT customer_id,
-                   epoch($cut - max(ts)) / 86400.0 AS recency_days,
-                   count(*) AS frequency,
-                   avg(value) AS avg_order_value,
-                   max(value) AS max_order_value,
-                   avg(units) AS avg_basket_items,
-                   avg(n_lines) AS avg_basket_lines,
-                   epoch($cut - min(ts)) / 86400.0 AS tenure_days,
-                   count(*) FILTER (WHERE ts >= $cut - INTERVAL 30 DAY) AS orders_30d,
-                   count(*) FILTER (WHERE ts >= $cut - INTERVAL 90 DAY) AS orders_90d,
-                   count(*) FILTER (WHERE ts >= $cut - INTERVAL 180 DAY) AS orders_180d,
-                   avg(CASE WHEN dayofweek(ts) IN (0, 6) THEN 1.0 ELSE 0.0 END) AS weekend_share,
-                   quantile_cont(hour(ts), 0.5) AS typical_hour
-            FROM orders GROUP BY customer_id
-        ),
-        gap_feats AS (
-            SELECT customer_id, avg(gap) AS mean_days_between, stddev_pop(gap) AS std_days_between,
-                   max(CASE WHEN rev_rank = 2 THEN epoch($cut - ts) / 86400.0 END) AS days_since_previous
-            FROM gaps GROUP BY customer_id
-        ),
-        buy_feats AS (
-            SELECT customer_id,
-                   sum(amount) AS bought,
-                   sum(amount) FILTER (WHERE unit_price <= $low) AS low_spend,
-                   sum(amount) FILTER (WHERE month(timestamp) IN (11, 12)) AS season_spend,
-                   count(DISTINCT item_id) AS distinct_items
-            FROM buys GROUP BY customer_id
-        ),
-        item_spend AS (
-            SELECT customer_id, item_id, sum(amount) AS s FROM buys GROUP BY customer_id, item_id
-        ),
-        entropy AS (
-            SELECT i.customer_id,
-                   -sum(CASE WHEN i.s > 0 THEN (i.s / b.bought) * log2(i.s / b.bought) ELSE 0 END) AS item_entropy
-            FROM item_spend i JOIN buy_feats b USING (customer_id)
-            WHERE b.bought > 0
-            GROUP BY i.customer_id
-        ),
-        ret AS (
-            SELECT customer_id, -sum(amount) AS returned, count(DISTINCT invoice_id) AS n_return_invoices
-            FROM lines WHERE quantity < 0 GROUP BY customer_id
-        ),
-        ctry AS (
-            SELECT customer_id, country FROM (
-                SELECT customer_id, country,
-                       row_number() OVER (PARTITION BY customer_id ORDER BY count(*) DESC, country) AS r
-                FROM buys WHERE country IS NOT NULL GROUP BY customer_id, country
-            ) WHERE r = 1
-        )
-        SELECT o.customer_id,
-               o.recency_days, o.frequency,
-               b.bought - coalesce(r.returned, 0) AS monetary,
-               o.avg_order_value, o.max_order_value, o.avg_basket_items, o.avg_basket_lines,
-               o.tenure_days, o.orders_30d, o.orders_90d, o.orders_180d,
-               g.mean_days_between, g.std_days_between, g.days_since_previous,
-               CASE WHEN b.bought > 0 THEN least(coalesce(r.returned, 0) / b.bought, 1.0) ELSE 0 END AS return_rate,
-               coalesce(r.n_return_invoices, 0) / (o.frequency + coalesce(r.n_return_invoices, 0)) AS cancel_rate,
-               CASE WHEN b.bought > 0 THEN coalesce(b.low_spend, 0) / b.bought ELSE 0 END AS low_price_share,
-               b.distinct_items,
-               coalesce(e.item_entropy, 0) AS item_entropy,
-               CASE WHEN b.bought > 0 THEN coalesce(b.season_spend, 0) / b.bought ELSE 0 END AS gift_season_share,
-               o.weekend_share, o.typical_hour,
-               c.country,
-               coalesce(ref.region, 'Unknown') AS region
-        FROM order_feats o
-        JOIN buy_feats b USING (customer_id)
-        LEFT JOIN gap_feats g USING (customer_id)
-        LEFT JOIN entropy e USING (customer_id)
-        LEFT JOIN ret r USING (customer_id)
-        LEFT JOIN ctry c USING (customer_id)
-        LEFT JOIN ref ON ref.country = c.country
-        ORDER BY o.customer_id
-        """,
-        params,
-    ).df()
+    feats = con.execute(FEATURES_SQL, params).df()
     con.close()
+    return finish_features(feats, cut, low_price)
+
+
+def finish_features(feats: pd.DataFrame, cut: pd.Timestamp, low_price: float) -> pd.DataFrame:
+    """The result of :data:`FEATURES_SQL` as :func:`customer_features` returns it (indexed, typed, rounded).
+
+    Shared with the engines of :mod:`profiling.engines`, which run the same query over a file.
+    """
     feats = feats.set_index("customer_id")
     ints = ["frequency", "orders_30d", "orders_90d", "orders_180d", "distinct_items"]
     feats[ints] = feats[ints].astype("int64")

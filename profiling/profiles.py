@@ -44,6 +44,7 @@ from profiling.segments import (
 from profiling.validation import check_frame
 
 __all__ = ["PIPELINE_DEFAULTS", "PROFILE_COLUMNS", "PROFILE_COLUMN_NAMES", "build_profiles", "profile_card",
+           "profiles_from_features",
            "profile_dictionary", "profile_table"]
 
 
@@ -145,29 +146,8 @@ def build_profiles(
     (True, 3, 3)
     """
     feats = _features.customer_features(transactions, cutoff=cutoff, countries=countries, low_price=low_price)
-    if feats.empty:
-        raise ValueError(
-            "build_profiles: no customer has a purchase (positive quantity, known customer id) before the cutoff "
-            f"{feats.attrs.get('cutoff')}; choose a later cutoff or check the cleaning"
-        )
-    history = float(feats["tenure_days"].max())
-    applied = rules.for_history(history) if scale_rules else rules
-    tagged = _tags.tag_customers(feats, rules=applied, tiers=tiers)
-    rfm = rfm_scores(feats)
-    n = len(feats)
-    if k is None:
-        candidates = [int(x) for x in ks if 2 <= int(x) < n]
-        if not candidates:
-            raise ValueError(f"build_profiles: {n} customer(s) are too few to choose k from {list(ks)}; pass k")
-        table = choose_k(cluster_matrix(feats), candidates, random_state=random_state)
-        k = best_k(table)
-    personas = fit_personas(feats, k, random_state=random_state)
-    desc = describe_personas(feats, personas.labels_)
-    out = feats.join(tagged).join(rfm)
-    out["rfm_segment"] = rfm_segment(rfm)
-    out["persona"] = personas.labels_.astype("int64")
-    out["persona_name"] = out["persona"].map(desc["name"]).astype("str")
-    out = out[PROFILE_COLUMN_NAMES].sort_index(kind="stable")
+    out = profiles_from_features(feats, k=k, random_state=random_state, rules=rules, tiers=tiers, ks=ks,
+                                 scale_rules=scale_rules)
     if interests is not None:
         if not isinstance(interests, pd.DataFrame):
             raise ValueError(f"build_profiles: interests must be a DataFrame indexed by customer_id, got {type(interests).__name__}")
@@ -178,7 +158,66 @@ def build_profiles(
             raise ValueError("build_profiles: interests has duplicate customer_id index values; pass one row per customer")
         extra = interests.copy()
         extra.index = extra.index.astype("str")
+        attrs = out.attrs
         out = out.join(extra, how="left")
+        out.attrs = attrs
+    return out
+
+
+def profiles_from_features(
+    feats: pd.DataFrame,
+    k: int | None = None,
+    random_state: int = 0,
+    rules: _tags.TagRules = _tags.TagRules(),
+    tiers: _tags.ValueTiers | None = None,
+    ks: Iterable[int] = range(2, 11),
+    scale_rules: bool = False,
+    persona_sample: int | None = None,
+) -> pd.DataFrame:
+    """The profile table from the feature table: the customer-level steps of :func:`build_profiles`.
+
+    ``feats`` is :func:`profiling.features.customer_features` (one row per customer); the other
+    parameters are those of :func:`build_profiles`. The engines of :mod:`profiling.engines` compute
+    the features out of core and call this, so every engine shares the tags, RFM scores and
+    personas of the pandas path.
+
+    ``persona_sample``: with more customers than this, the personas are chosen (:func:`choose_k`)
+    and fitted on a seeded random sample of that many customers, and every customer is then
+    assigned to the nearest persona (:meth:`Personas.predict`); persona 0 is the largest in the
+    sample. ``None`` (default) fits on every customer, as the chapters do.
+    """
+    if feats.empty:
+        raise ValueError(
+            "build_profiles: no customer has a purchase (positive quantity, known customer id) before the cutoff "
+            f"{feats.attrs.get('cutoff')}; choose a later cutoff or check the cleaning"
+        )
+    if persona_sample is not None and (isinstance(persona_sample, bool) or int(persona_sample) < 2):
+        raise ValueError(f"build_profiles: persona_sample must be a whole number >= 2 or None, got {persona_sample!r}")
+    history = float(feats["tenure_days"].max())
+    applied = rules.for_history(history) if scale_rules else rules
+    tagged = _tags.tag_customers(feats, rules=applied, tiers=tiers)
+    rfm = rfm_scores(feats)
+    n = len(feats)
+    fit_on = feats
+    if persona_sample is not None and n > int(persona_sample):
+        ordered = feats.sort_index(kind="stable")
+        chosen = np.random.default_rng(random_state).choice(n, size=int(persona_sample), replace=False)
+        fit_on = ordered.iloc[np.sort(chosen)]
+    m = len(fit_on)
+    if k is None:
+        candidates = [int(x) for x in ks if 2 <= int(x) < m]
+        if not candidates:
+            raise ValueError(f"build_profiles: {m} customer(s) are too few to choose k from {list(ks)}; pass k")
+        table = choose_k(cluster_matrix(fit_on), candidates, random_state=random_state)
+        k = best_k(table)
+    personas = fit_personas(fit_on, k, random_state=random_state)
+    labels = personas.labels_ if fit_on is feats else personas.predict(feats)
+    desc = describe_personas(feats, labels)
+    out = feats.join(tagged).join(rfm)
+    out["rfm_segment"] = rfm_segment(rfm)
+    out["persona"] = labels.astype("int64")
+    out["persona_name"] = out["persona"].map(desc["name"]).astype("str")
+    out = out[PROFILE_COLUMN_NAMES].sort_index(kind="stable")
     out.attrs = {
         "cutoff": feats.attrs.get("cutoff"),
         "low_price": feats.attrs.get("low_price"),
@@ -188,6 +227,8 @@ def build_profiles(
         "history_days": round(history, 2),
         "tag_rules": {**asdict(applied), "scaled": None if applied == rules else round(history / (rules.new_days + rules.churned_days), 4)},
     }
+    if fit_on is not feats:
+        out.attrs["persona_sample"] = int(len(fit_on))
     return out
 
 
