@@ -66,9 +66,22 @@ def log_standardizer() -> Pipeline:
 
     The preprocessing for distance- and margin-based models (KNN, SVM, KMeans): spend and counts
     are heavily skewed, the log brings large and small customers onto one scale, and the
-    standardization gives every feature the same weight in a distance.
+    standardization gives every feature the same weight in a distance. Input is validated like
+    any scikit-learn estimator's: a frame whose columns are named or ordered otherwise than at
+    ``fit`` is refused, never silently relabelled.
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"spend": [10.0, 200.0, 3000.0], "orders": [1, 2, 9]})
+    >>> scaler = log_standardizer().fit(X)
+    >>> scaler.transform(X[["orders", "spend"]])
+    Traceback (most recent call last):
+    ...
+    ValueError: The feature names should match those that were passed during fit.
+    Feature names must be in the same order as they were in fit.
+    <BLANKLINE>
     """
-    return Pipeline([("log", FunctionTransformer(signed_log1p, feature_names_out="one-to-one")), ("std", StandardScaler())])
+    log = FunctionTransformer(signed_log1p, validate=True, feature_names_out="one-to-one")
+    return Pipeline([("log", log), ("std", StandardScaler())])
 
 
 def unit_rows(m: Any) -> Any:
