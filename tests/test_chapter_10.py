@@ -3,23 +3,75 @@ search budget, fewer bootstrap resamples and a customer sample."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+
+from profiling.report import read_records
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 BUDGET = 4
 N_BOOT = 200
 SAMPLE = 2500
 LOO_ROWS = 60
+FOREST_TREES = 30
+FLAGS = {"bought in 90 days", "repeat customer", "has returned"}
+FOREST_GRID = [{"min_samples_leaf": leaf, "max_features": mf} for leaf in (1, 10, 30, 100, 300) for mf in ("sqrt", 1.0)]
 
 
 def test_chapter_10_with_a_smaller_budget(run_chapter) -> None:
     records = run_chapter(
-        "10_optimization.ipynb", search_budget=BUDGET, n_boot=N_BOOT, sample_customers=SAMPLE, loo_rows=LOO_ROWS
+        "10_optimization.ipynb", search_budget=BUDGET, n_boot=N_BOOT, sample_customers=SAMPLE, loo_rows=LOO_ROWS,
+        forest_trees=FOREST_TREES,
     )
     check_sample_and_tasks(records)
     check_searches_use_the_smaller_budget(records)
     check_feature_engineering_records(records)
+    check_binarization(records)
+    check_random_forest(records)
     check_kfold_is_optimistic_for_flexible_models(records)
     check_cost_threshold_and_before_after(records)
+
+
+def test_stored_chapter_10_binarization_and_forest() -> None:
+    """The stored (full-data) run holds the same invariants."""
+    records = read_records(NOTEBOOKS / "10_optimization.ipynb")
+    check_binarization(records)
+    check_random_forest(records)
+
+
+def check_binarization(records) -> None:
+    # a flag loses only the order of the customers above its threshold (below it every customer has one
+    # value): it ranks better than its count exactly when that order runs against the label (AUC < 0.5)
+    assert set(records["flag_vs_count"]) == set(records["count_auc_among_flagged"]) == FLAGS
+    for flag, (gain, low, high) in records["flag_vs_count"].items():
+        assert low <= gain <= high, flag
+        among = records["count_auc_among_flagged"][flag]
+        if among is not None and abs(gain) >= 1e-3 and abs(among - 0.5) >= 1e-3:
+            assert (gain > 0) == (among < 0.5), flag
+    auc, gains = records["binarize_test_auc"], records["binarize_gains"]
+    assert set(gains) == {"logistic, 3 flags", "tree, 3 flags", "logistic, all + 3 flags", "logistic, all in 5 bins"}
+    for name, (gain, low, high) in gains.items():
+        assert low <= gain <= high, name
+    assert gains["logistic, 3 flags"][0] == pytest.approx(auc["logistic, 3 flags"] - auc["logistic, 3 counts"], abs=2e-4)
+    # the rows without binarization are chapter 7's models as refitted in section 10.1
+    assert auc["logistic, all features"] == pytest.approx(records["chapter7_auc"]["logistic"], abs=1e-4)
+    assert auc["recency rule"] == pytest.approx(records["chapter7_auc"]["recency rule"], abs=1e-4)
+
+
+def check_random_forest(records) -> None:
+    assert records["forest_params"] in FOREST_GRID
+    assert 0.5 < records["forest_grid_best_val"] <= 1
+    auc, vs = records["forest_test_auc"], records["forest_vs"]
+    assert set(vs) == set(auc) - {"random forest"}
+    for name, (gain, low, high) in vs.items():
+        assert low <= gain <= high, name
+        assert gain == pytest.approx(auc["random forest"] - auc[name], abs=2e-4), name
+    assert auc["logistic (chapter 7)"] == pytest.approx(records["chapter7_auc"]["logistic"], abs=1e-4)
+    assert auc["tree (chapter 7)"] == pytest.approx(records["chapter7_auc"]["tree"], abs=1e-4)
+    assert auc["stacking (above)"] == pytest.approx(records["ensemble_auc"]["stacking"], abs=1e-4)
+    assert -1 <= records["forest_importance_spearman"] <= 1
 
 
 def check_sample_and_tasks(records) -> None:
