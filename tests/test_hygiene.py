@@ -451,10 +451,14 @@ def test_the_wheel_includes_every_subpackage() -> None:
 
 def _plain_name(name: str) -> str:
     """'K{\\"u}nzel' or 'Künzel' -> 'kunzel': BibTeX accents and Unicode compared alike."""
+    import codecs
     import unicodedata
 
-    name = re.sub(r"\\i\b", "i", name)
-    name = re.sub(r"\\[^A-Za-z]|[{}]", "", name)
+    import latexcodec  # noqa: F401  (registers the "latex" codec; it comes with pybtex)
+
+    if "\\" in name:
+        name = codecs.decode(name.encode("ascii"), "latex")
+    name = re.sub(r"[{}]", "", name)
     name = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in name if not unicodedata.combining(ch)).lower()
 
@@ -499,3 +503,27 @@ def test_every_citation_key_is_in_the_bibliography() -> None:
                for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", _text(cell["source"]))
                for key in group.split(",") if key.strip() not in keys]
     assert not unknown, f"citation keys missing from book/references.bib: {unknown}"
+
+
+@each_notebook
+def test_code_fits_the_books_column(path: Path) -> None:
+    """No code line is wider than the book's code column (88): `make format` wraps them."""
+    nb = _load(path)
+    wide = [(i, len(line)) for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+            for line in _text(c["source"]).splitlines() if len(line) > 88]
+    assert not wide, f"{path.name}: (cell, columns) over 88: {wide[:10]}; run `make format NB={path}`"
+
+
+@each_notebook
+def test_outline_mentions_link_to_the_outline_page(path: Path) -> None:
+    """Every "outline 2.5" in a chapter's prose links to its row of book/outline.md."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import link_outline
+
+    known = link_outline.anchors()
+    nb = _load(path)
+    unlinked = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "markdown"
+                and link_outline.link_text(_text(c["source"]), known) != _text(c["source"])]
+    assert not unlinked, f"{path.name}: cells {unlinked} mention the outline without a link; run tools/link_outline.py"

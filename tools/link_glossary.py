@@ -5,8 +5,8 @@
 The link is a plain HTML anchor, ``<a href="../book/glossary.html#term-User-profile" class="glossary-term">user
 profile</a>``: the built book follows it to the term's definition, and JupyterLab shows ordinary text with
 a link (a MyST ``{term}`` role would show as raw markup there). First use means the first match in the
-chapter's prose -- not in a heading, code, math, a link, a callout's title line or a cell about the shipped
-data only. Acronyms (KNN, SVM, ...) match in capitals only; other terms in any case, also in the plural.
+chapter's prose -- not in a heading, code, math, a link, a callout's title line, a reference list or a cell
+about the shipped data only. Acronyms (KNN, SVM, ...) match in capitals only; other terms in any case, also in the plural.
 ``tests/test_hygiene.py`` checks that every such link points at a term of the glossary.
 """
 
@@ -54,6 +54,8 @@ def _pattern(term: str) -> re.Pattern:
 
 def _link_first(text: str, pattern: re.Pattern, term: str) -> tuple[str, bool]:
     protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    if "**References**" in text:  # a work's title is not a use of the term
+        protected.append((text.index("**References**"), len(text)))
     for m in pattern.finditer(text):
         if any(a <= m.start() < b for a, b in protected):
             continue
@@ -61,11 +63,25 @@ def _link_first(text: str, pattern: re.Pattern, term: str) -> tuple[str, bool]:
     return text, False
 
 
+def _unlink_references(cell: dict) -> bool:
+    """Drop glossary links from a cell's reference list (they were made before lists were skipped)."""
+    source = "".join(cell["source"])
+    if "**References**" not in source:
+        return False
+    head, refs = source.split("**References**", 1)
+    plain = re.sub(r'<a href="\.\./book/glossary\.html#[^"]*" class="glossary-term">(.*?)</a>', r"\1", refs)
+    if plain == refs:
+        return False
+    lines = (head + "**References**" + plain).split("\n")
+    cell["source"] = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    return True
+
+
 def link_chapter(path: Path, glossary: list[str]) -> int:
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = [c for c in nb["cells"] if c["cell_type"] == "markdown"
              and "book-only" not in c["metadata"].get("tags", [])]
-    linked = 0
+    linked = sum(_unlink_references(c) for c in cells)
     for term in glossary:
         target = f'#{anchor(term)}"'
         if any(target in "".join(c["source"]) for c in cells):

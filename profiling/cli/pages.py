@@ -107,12 +107,13 @@ def _latex_to_text(value: str) -> str:
     """'K{\\"u}nzel' -> 'Künzel' (latexcodec comes with pybtex)."""
     import codecs
 
-    try:
-        import latexcodec  # noqa: F401  (registers the codec)
+    if "\\" in value:
+        try:
+            import latexcodec  # noqa: F401  (registers the codec)
 
-        value = codecs.decode(value.encode("utf-8"), "latex")
-    except (ImportError, ValueError):
-        pass
+            value = codecs.decode(value.encode("utf-8"), "latex")
+        except (ImportError, ValueError):
+            pass
     return re.sub(r"[{}]", "", value)
 
 
