@@ -57,15 +57,26 @@ def load(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
         )
     except PermissionError as err:
         raise DataError(f"{path}: cannot read the file ({err.strerror}). Check its permissions.") from None
-    if tx["customer_id"].notna().sum() == 0:
+    known = tx["customer_id"].notna()
+    _check_counts(path, mapping, known=int(known.sum()), known_positive=int((known & (tx["quantity"] > 0)).sum()),
+                  buyers=int(tx.loc[_purchases(tx), "customer_id"].nunique()))
+    return tx
+
+
+def _check_counts(path: Path, mapping: dict[str, str], known: int, known_positive: int, buyers: int) -> None:
+    """The data can be profiled: some lines with a customer, some purchases, enough customers who bought.
+
+    ``known``: lines with a customer id; ``known_positive``: those with a positive quantity;
+    ``buyers``: customers with a purchase (positive quantity and price). Every engine counts them.
+    """
+    if known == 0:
         source = mapping.get("customer_id", "customer_id")
         raise DataError(
             f"{path}: column 'customer_id' (your column '{source}'): every value is missing, so there is no customer "
             "to profile. Map the column that identifies the customer with --columns customer_id=<your column>."
         )
-    _check_purchases(tx, path, mapping)
-    _check_customers(tx, path, mapping)
-    return tx
+    _check_purchases_counts(path, mapping, known, known_positive, buyers)
+    _check_customers_count(path, mapping, buyers)
 
 
 #: Fewer customers with a purchase than this cannot be profiled: RFM bands are quintiles, personas need at
@@ -73,9 +84,8 @@ def load(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
 MIN_CUSTOMERS = 10
 
 
-def _check_customers(tx: pd.DataFrame, path: Path, mapping: dict[str, str]) -> None:
+def _check_customers_count(path: Path, mapping: dict[str, str], n: int) -> None:
     """A shop of a handful of customers: profiles compare customers with each other, so say it now."""
-    n = int(tx.loc[_purchases(tx), "customer_id"].nunique())
     if n < MIN_CUSTOMERS:
         raise DataError(
             f"{path}: {_yours(mapping, 'customer_id')}: only {n} customer(s) with a purchase; a profile places each "
@@ -93,14 +103,13 @@ def _purchases(tx: pd.DataFrame) -> pd.Series:
     return tx["customer_id"].notna() & (tx["quantity"] > 0) & (tx["unit_price"] > 0)
 
 
-def _check_purchases(tx: pd.DataFrame, path: Path, mapping: dict[str, str]) -> None:
+def _check_purchases_counts(path: Path, mapping: dict[str, str], known: int, known_positive: int, buyers: int) -> None:
     """A shop without one purchase (every line a return or cancellation, or free) cannot be profiled: say so now."""
-    known = tx["customer_id"].notna()
-    if _purchases(tx).any():
+    if buyers:
         return
-    if not (known & (tx["quantity"] > 0)).any():
+    if not known_positive:
         raise DataError(
-            f"{path}: {_yours(mapping, 'quantity')}: every one of the {int(known.sum()):,} lines with a customer has a "
+            f"{path}: {_yours(mapping, 'quantity')}: every one of the {known:,} lines with a customer has a "
             "quantity of zero or less (returns or cancellations), so there is no purchase to profile. Export the orders "
             "together with the returns, or map the column of ordered quantities with --columns quantity=<your column>."
         )
@@ -137,13 +146,18 @@ def _cutoff(text: str | None, tx: pd.DataFrame, path: Path) -> pd.Timestamp | No
         cut = pd.Timestamp(text)
     except (ValueError, TypeError):
         raise CliError(f"--cutoff {text!r}: not a date; write it as YYYY-MM-DD, e.g. --cutoff 2011-06-01.") from None
-    first, last = tx["timestamp"].min(), tx["timestamp"].max()
+    first_purchase = tx.loc[_purchases(tx), "timestamp"].min()
+    return _cutoff_checked(text, cut, tx["timestamp"].min(), tx["timestamp"].max(), first_purchase, path)
+
+
+def _cutoff_checked(text: str, cut: pd.Timestamp, first: pd.Timestamp, last: pd.Timestamp,
+                    first_purchase: pd.Timestamp, path: Path) -> pd.Timestamp:
+    """``--cutoff`` after the first line and after the first purchase (every engine gives the dates)."""
     if cut <= first:
         raise CliError(
             f"--cutoff {text}: {path.name} starts on {first:%Y-%m-%d %H:%M}, so no purchase is before the cutoff. "
             f"Pick a date after it (the data run to {last:%Y-%m-%d}), or leave --cutoff out to use all the data."
         )
-    first_purchase = tx.loc[_purchases(tx), "timestamp"].min()
     if cut <= first_purchase:
         raise CliError(
             f"--cutoff {text}: the first purchase in {path.name} is on {first_purchase:%Y-%m-%d %H:%M} (the lines before it "
@@ -220,16 +234,22 @@ def run_profiles(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
     if out.suffix.lower() not in {".parquet", ".pq", ".csv"}:
         raise CliError(f"--out {out}: end the name in .parquet (or .csv), e.g. --out profiles.parquet.")
     _check_out(out, data, args.force, "file")
-    tx = load(args, say)
-    cutoff = _cutoff(args.cutoff, tx, data)
-    _valid(say, _summary(tx))
-    say("cleaning and building the profile table (as chapter 06 does) ...")
     options = {"k": args.k} if args.random_state is None else {"k": args.k, "random_state": args.random_state}
-    try:
-        profiles = _profiles.profile_table(tx, cutoff, **options)
-    except ValueError as err:
-        raise CliError(f"{data}: cannot build profiles: {err}", EXIT_DATA) from None
-    del tx
+    from profiling import engines
+
+    engine = engines.choose_engine(getattr(args, "engine", "pandas"), data)
+    if engine == "pandas":
+        tx = load(args, say)
+        cutoff = _cutoff(args.cutoff, tx, data)
+        _valid(say, _summary(tx))
+        say("cleaning and building the profile table (as chapter 06 does) ...")
+        try:
+            profiles = _profiles.profile_table(tx, cutoff, **options)
+        except ValueError as err:
+            raise CliError(f"{data}: cannot build profiles: {err}", EXIT_DATA) from None
+        del tx
+    else:
+        profiles = _engine_profiles(args, engine, options, say)
 
     def write(stream: Any) -> None:
         if hasattr(os, "fchmod"):
@@ -247,6 +267,42 @@ def run_profiles(args: argparse.Namespace, say: Progress) -> pd.DataFrame:
     cut_text = "-" if cut is None else f"{cut:%Y-%m-%d}" if cut == cut.normalize() else f"{cut}"
     say(f"wrote {len(profiles):,} profiles x {profiles.shape[1]} columns to {out} (profile date {cut_text}, {k} personas)")
     return profiles
+
+
+def _engine_profiles(args: argparse.Namespace, engine: str, options: dict[str, Any], say: Progress) -> pd.DataFrame:
+    """The profile table built by a scale engine (:mod:`profiling.engines`): the same checks and messages as
+    :func:`load`, every line checked in the engine, the lines never loaded into Python."""
+    from profiling import engines
+
+    data = Path(args.data)
+    mapping = parse_columns(args.columns)
+    where = f" on {args.master or 'local[2]'}" if engine == "spark" else ""
+    say(f"reading {data.name} with the {engine} engine{where}" + (f" ({len(mapping)} column(s) mapped)" if mapping else ""))
+    try:
+        session = engines.open_engine(engine, master=getattr(args, "master", None))
+    except ImportError as err:
+        raise CliError(f"--engine {engine}: {err}") from None
+    with session:
+        try:
+            summary = session.load(data, columns=mapping, encoding=args.encoding, sep=args.sep,
+                                   timestamp_format=args.timestamp_format)
+        except PermissionError as err:
+            raise DataError(f"{data}: cannot read the file ({err.strerror}). Check its permissions.") from None
+        _check_counts(data, mapping, summary["known"], summary["known_positive"], summary["buyers"])
+        cutoff = None
+        if args.cutoff is not None:
+            try:
+                cut = pd.Timestamp(args.cutoff)
+            except (ValueError, TypeError):
+                raise CliError(f"--cutoff {args.cutoff!r}: not a date; write it as YYYY-MM-DD, e.g. --cutoff 2011-06-01.") from None
+            cutoff = _cutoff_checked(args.cutoff, cut, pd.Timestamp(summary["first"]), pd.Timestamp(summary["last"]),
+                                     summary["first_purchase"], data)
+        _valid(say, summary)
+        say(f"cleaning and building the profile table (as chapter 06 does) with the {engine} engine ...")
+        try:
+            return session.profile_table(cutoff, **options)
+        except ValueError as err:
+            raise CliError(f"{data}: cannot build profiles: {err}", EXIT_DATA) from None
 
 
 # --------------------------------------------------------------------------------------------

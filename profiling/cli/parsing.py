@@ -278,6 +278,13 @@ def build_parser() -> argparse.ArgumentParser:
     # the defaults are chapter 06's (profiling.profiles.PIPELINE_DEFAULTS), applied by the pipeline itself
     p.add_argument("--k", type=int, default=None, help="number of personas (default: chosen by the silhouette, as chapter 06)")
     p.add_argument("--random-state", type=int, default=None, help="seed of KMeans and the silhouette sample (default: chapter 06's)")
+    p.add_argument("--engine", choices=["auto", "pandas", "duckdb", "spark"], default="auto",
+                   help="where the lines are read, cleaned and aggregated: pandas (in memory), duckdb (out of core, "
+                        "spills to disk), spark (local cores or a cluster; needs profiling[spark] and Java 17); default "
+                        "auto: duckdb for CSV/Parquet files of 50 MB or more, else pandas")
+    p.add_argument("--master", default=None, metavar="URL",
+                   help="Spark master for --engine spark, e.g. spark://host:7077 (default: local[2], two local cores; "
+                        "under spark-submit, the --master given there)")
 
     r = sub.add_parser("report", help="run chapters on your data and write an HTML report",
                        description="Validate your file, then run the chosen chapters with papermill and write the executed "

@@ -16,7 +16,7 @@ counts, tags, scores and personas.
     memory limit; what does not fit is spilled to a temporary folder. One machine, any size of
     file its disk holds.
 ``"spark"``
-    :class:`~profiling.engines.spark.SparkSession`: Spark DataFrames over the file, on
+    :class:`~profiling.engines.spark.SparkEngine`: Spark SQL over the file, on
     ``local[2]`` (this machine's cores) or a cluster (``spark-submit``; needs ``pip install
     'profiling[spark]'`` and Java 17).
 
@@ -131,7 +131,7 @@ class PandasSession:
 
 
 def open_engine(engine: str, *, memory_limit: str = "1GB", threads: int = 2, temp_dir: str | Path | None = None,
-                master: str = "local[2]", spark_conf: dict[str, str] | None = None) -> Any:
+                master: str | None = None, spark_conf: dict[str, str] | None = None) -> Any:
     """A session of ``engine`` (``"pandas"``, ``"duckdb"`` or ``"spark"``): ``load(path, ...)``, then ``profile_table(cutoff, ...)``.
 
     Use it as a context manager; closing it removes its temporary folder (and stops Spark).
@@ -141,9 +141,9 @@ def open_engine(engine: str, *, memory_limit: str = "1GB", threads: int = 2, tem
 
         return DuckSession(memory_limit=memory_limit, threads=threads, temp_dir=temp_dir)
     if engine == "spark":
-        from profiling.engines.spark import SparkSession
+        from profiling.engines.spark import SparkEngine
 
-        return SparkSession(master=master, temp_dir=temp_dir, conf=spark_conf)
+        return SparkEngine(master=master, temp_dir=temp_dir, conf=spark_conf)
     if engine == "pandas":
         return PandasSession()
     raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
@@ -165,7 +165,7 @@ def profile_table(
     memory_limit: str = "1GB",
     threads: int = 2,
     temp_dir: str | Path | None = None,
-    master: str = "local[2]",
+    master: str | None = None,
     spark_conf: dict[str, str] | None = None,
     say: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
@@ -190,7 +190,8 @@ def profile_table(
         DuckDB's memory limit (e.g. ``"1GB"``; beyond it DuckDB spills to ``temp_dir``), its threads,
         and the folder of its database and spill files (default: the system's temporary folder).
     master, spark_conf
-        Spark's master URL (``local[2]``: two local cores) and extra Spark settings.
+        Spark's master URL (default ``local[2]``, two local cores; under ``spark-submit`` the master
+        it was given) and extra Spark settings.
     say : callable, optional
         Receives progress lines.
 

@@ -42,6 +42,7 @@ class Dialect:
     try_cast: str
     strptime: Callable[[str, str], str]
     int_div: str
+    lit: Callable[[str], str]       # a string literal (Spark reads backslashes in literals as escapes)
 
 
 DUCKDB = Dialect(
@@ -49,15 +50,22 @@ DUCKDB = Dialect(
     lead_trim=lambda x: f"ltrim({x}, ' ')",
     replace_all=lambda x, p, r: f"regexp_replace({x}, {sql_text(p)}, {sql_text(r)}, 'g')",
     full_match=lambda x, p: f"regexp_full_match({x}, {sql_text(p)})", backref="\\1", try_cast="TRY_CAST",
-    strptime=lambda x, f: f"CAST(try_strptime({x}, {sql_text(f)}) AS TIMESTAMP)", int_div="//",
+    strptime=lambda x, f: f"CAST(try_strptime({x}, {sql_text(f)}) AS TIMESTAMP)", int_div="//", lit=sql_text,
 )
+
+
+def _spark_text(value: str) -> str:
+    return sql_text(value.replace("\\", "\\\\"))
+
+
 
 SPARK = Dialect(
     name="spark", text="STRING", last_char=lambda x: f"substring({x}, -1)", bytes_len="octet_length",
     lead_trim=lambda x: f"TRIM(LEADING ' ' FROM {x})",
-    replace_all=lambda x, p, r: f"regexp_replace({x}, {sql_text(p)}, {sql_text(r)})",
-    full_match=lambda x, p: f"({x} RLIKE {sql_text('^(?:' + p + ')$')})", backref="$1", try_cast="try_cast",
-    strptime=lambda x, f: f"try_to_timestamp({x}, {sql_text(strftime_to_java(f))})", int_div="div",
+    replace_all=lambda x, p, r: f"regexp_replace({x}, {_spark_text(p)}, {_spark_text(r)})",
+    full_match=lambda x, p: f"({x} RLIKE {_spark_text('^(?:' + p + ')$')})", backref="$1", try_cast="try_cast",
+    strptime=lambda x, f: f"try_to_timestamp({x}, {_spark_text(strftime_to_java(f))})", int_div="div",
+    lit=_spark_text,
 )
 
 _JAVA = {"%Y": "yyyy", "%m": "M", "%d": "d", "%H": "H", "%M": "m", "%S": "s", "%f": "SSSSSS", "%y": "yy",
@@ -108,7 +116,7 @@ def convert_sql(p: Plan, scan: str, types: dict[str, str], integral: Callable[[s
     Three layers, so that each value is converted once: the text as pandas reads it (CSV: leading
     blanks skipped, pandas' missing-value texts such as ``NA`` missing), stripped, converted.
     """
-    na = ", ".join(sql_text(v) for v in text_na_values())
+    na = ", ".join(d.lit(v) for v in text_na_values())
     longest_na = max(len(v) for v in text_na_values())
     layer1, layer2, final, extra = [], [], [], []
     time_expr = None
@@ -187,7 +195,7 @@ def _non_product(code: str, d: Dialect) -> str:
 
     The codes were stripped when read (as the loader strips identifiers), so only upper-casing is left.
     """
-    codes = ", ".join(sql_text(c) for c in sorted(NON_PRODUCT_CODES))
+    codes = ", ".join(d.lit(c) for c in sorted(NON_PRODUCT_CODES))
     pattern = "|".join(f"(?:{p.rstrip('$')})" for p in NON_PRODUCT_PATTERNS)
     upper = f"upper({code})"
     return f"({upper} IN ({codes}) OR {d.full_match(upper, pattern)})"
