@@ -300,7 +300,7 @@ def _engine_profiles(args: argparse.Namespace, engine: str, options: dict[str, A
         _valid(say, summary)
         say(f"cleaning and building the profile table (as chapter 06 does) with the {engine} engine ...")
         try:
-            return session.profile_table(cutoff, **options)
+            return session.profile_table(cutoff, say=say, **options)
         except ValueError as err:
             raise CliError(f"{data}: cannot build profiles: {err}", EXIT_DATA) from None
 

@@ -99,8 +99,12 @@ class LineEngine:
         """The profile table of the loaded file (:func:`profiling.engines.profile_table` has the options)."""
         from profiling.engines import _build
 
-        self.clean()
-        return _build(self.features(cutoff), **options)
+        say = options.pop("say", None) or (lambda message: None)
+        kept = self.clean()
+        say(f"cleaned: {kept:,} lines kept; aggregating them per customer ...")
+        feats = self.features(cutoff)
+        say(f"features of {len(feats):,} customers; tags, RFM scores and personas (customer level, pandas) ...")
+        return _build(feats, **options)
 
 
     def check(self, p: Plan) -> dict[str, Any]:

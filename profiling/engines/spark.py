@@ -56,6 +56,7 @@ def spark_session(master: str | None = None, temp_dir: str | Path | None = None,
     builder = (
         builder.appName("profiling")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         # DuckDB's semantics: a cast or a division that cannot be done gives NULL, not an error
         .config("spark.sql.ansi.enabled", "false")
@@ -163,17 +164,15 @@ class SparkEngine(LineEngine):
 
     def clean(self) -> int:
         """View ``clean`` (kept in memory and on disk): the lines the pipeline's cleaning keeps; their number."""
-        from pyspark import StorageLevel
-
         kept_sql, clean_sql_text = clean_sql("conv", SPARK)
-        kept = self.spark.sql(kept_sql).persist(StorageLevel.MEMORY_AND_DISK)
+        # Checkpoints (kept by the executors, in memory and on disk) cut the plan: the queries on the
+        # clean lines are planned over stored rows, not over the file and every conversion again.
+        kept = self.spark.sql(kept_sql).localCheckpoint(eager=True)
         kept.createOrReplaceTempView("kept")
-        clean = self.spark.sql(clean_sql_text).persist(StorageLevel.MEMORY_AND_DISK)
+        clean = self.spark.sql(clean_sql_text).localCheckpoint(eager=True)
         clean.createOrReplaceTempView("clean")
-        n = clean.count()
-        kept.unpersist()
-        self._cached.append(clean)
-        return int(n)
+        self.spark.catalog.dropTempView("kept")
+        return int(clean.count())
 
     def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:
         """:func:`profiling.features.customer_features` of the cleaned lines, in Spark."""
