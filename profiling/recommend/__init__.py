@@ -16,9 +16,13 @@ module                    what it holds
 :mod:`.neighbors`         :class:`UserKNN` ("by similar users"), :class:`ItemKNN` (bought together)
 :mod:`.vectors`           :class:`ContentBased` ("by interest": chapter 5's text embeddings),
                           :class:`ALS` (implicit-feedback matrix factorization)
+:mod:`.sequence`          :class:`TIFUKNN` (time-decayed baskets + neighbours), :class:`SASRec`
+                          (a small self-attentive sequence model, weights cached on disk),
+                          :func:`basket_sequences`
 :mod:`.hybrid`            :class:`Hybrid`: a weighted blend, with the component behind each item
 :mod:`.evaluation`        :func:`ranking_metrics`, :func:`coverage`, :func:`novelty`,
-                          :func:`evaluate` (both views), :func:`summarize`, :func:`compare`
+                          :func:`repeat_share`, :func:`evaluate` (views: all, new, repeat,
+                          explore), :func:`summarize`, :func:`compare`
 :mod:`.search`            :func:`grid_search` (hyperparameters), :func:`tune_blend` (blend weights)
 ========================  =======================================================================
 
@@ -43,11 +47,22 @@ Example
 
 from profiling.recommend.base import RECOMMENDATION_COLUMNS, SCORE_DIGITS, Recommender
 from profiling.recommend.data import INTERACTION_COLUMNS, Split, purchases, time_split
-from profiling.recommend.evaluation import METRICS, VIEWS, compare, coverage, evaluate, novelty, ranking_metrics, summarize
+from profiling.recommend.evaluation import (
+    METRICS,
+    VIEWS,
+    compare,
+    coverage,
+    evaluate,
+    novelty,
+    ranking_metrics,
+    repeat_share,
+    summarize,
+)
 from profiling.recommend.hybrid import Hybrid
 from profiling.recommend.neighbors import ItemKNN, UserKNN
 from profiling.recommend.popularity import Popularity, RepeatPurchase, SegmentPopularity
 from profiling.recommend.search import grid_search, tune_blend
+from profiling.recommend.sequence import TIFUKNN, SASRec, basket_sequences, weights_cache_key
 from profiling.recommend.vectors import ALS, ContentBased
 
 __all__ = [
@@ -63,9 +78,12 @@ __all__ = [
     "Popularity",
     "Recommender",
     "RepeatPurchase",
+    "SASRec",
     "SegmentPopularity",
     "Split",
+    "TIFUKNN",
     "UserKNN",
+    "basket_sequences",
     "compare",
     "coverage",
     "evaluate",
@@ -73,7 +91,9 @@ __all__ = [
     "novelty",
     "purchases",
     "ranking_metrics",
+    "repeat_share",
     "summarize",
     "time_split",
     "tune_blend",
+    "weights_cache_key",
 ]

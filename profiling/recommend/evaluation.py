@@ -4,7 +4,9 @@
 - :func:`coverage` and :func:`novelty`: how much of the catalogue the lists use, and how obvious
   their items are.
 - :func:`evaluate`: all of it for one recommender on a :class:`~profiling.recommend.data.Split`,
-  in two views (all items; only items new to the customer, see :data:`VIEWS`).
+  in up to four views (see :data:`VIEWS`): all items; discovery lists of items new to the
+  customer; and, after Li et al.'s next-basket "reality check" (ACM TOIS 2023), the same full
+  lists scored on the repeat items and on the explore items of the truth separately.
 - :func:`summarize` and :func:`compare`: means with bootstrap intervals over customers, and the
   paired ratio of two methods (both from :mod:`profiling.stats`).
 
@@ -32,16 +34,25 @@ from profiling.recommend.data import Split
 from profiling.stats import bootstrap_mean, bootstrap_ratio
 from profiling.validation import check_frame, check_positive_int
 
-__all__ = ["METRICS", "VIEWS", "compare", "coverage", "evaluate", "novelty", "ranking_metrics", "summarize"]
+__all__ = ["METRICS", "VIEWS", "compare", "coverage", "evaluate", "novelty", "ranking_metrics", "repeat_share",
+           "summarize"]
 
 #: Per-customer metric columns of :func:`ranking_metrics` (all "@k").
 METRICS: tuple[str, ...] = ("precision", "recall", "ndcg", "map", "hit")
 
-#: The two evaluation views: name -> what is excluded from the ranking, which truth rows count.
+#: The evaluation views: name -> what is excluded from the ranking, which truth rows count.
+#: "repeat" and "explore" split the "all" view's truth, with the "all" view's lists, into the items
+#: the customer had bought before and the items new to them (Li et al., 2023); "new" is the
+#: discovery list: previous purchases are also removed from the ranking.
 VIEWS: dict[str, str] = {
     "all": "all later purchases; nothing excluded",
     "new": "items new to the customer; previous purchases excluded from the ranking and the truth",
+    "repeat": "the full lists, scored only on later purchases of items the customer had bought before",
+    "explore": "the full lists, scored only on later purchases of items new to the customer",
 }
+
+#: Views whose lists exclude the customer's previous purchases (the others rank every item).
+_EXCLUDE_SEEN = ("new",)
 
 
 def _check_recs(recs: Any, where: str) -> None:
@@ -56,8 +67,41 @@ def _check_view(view: Any, where: str) -> str:
 
 
 def _truth_of(split: Split, view: str) -> pd.DataFrame:
-    """The truth rows that count in ``view``: all of them, or only the items new to the customer."""
-    return split.truth if view == "all" else split.truth[split.truth["new"]]
+    """The truth rows that count in ``view``: all of them, the items new to the customer, or the repeat items."""
+    if view == "all":
+        return split.truth
+    if view == "repeat":
+        return split.truth[~split.truth["new"]]
+    return split.truth[split.truth["new"]]          # "new" and "explore"
+
+
+def repeat_share(recommendations: pd.DataFrame, history: pd.DataFrame, k: int = 10) -> pd.Series:
+    """Per customer, the share of the top-``k`` list that the customer bought before (Li et al.'s repetition ratio).
+
+    ``history`` holds the ``customer_id``, ``item`` pairs bought before the cutoff (e.g.
+    ``split.train``). The share is over ``k`` places (a shorter list counts its missing places as
+    not repeated). Returns a Series indexed by customer (sorted).
+
+    >>> recs = pd.DataFrame({"customer_id": ["a", "a", "b"], "rank": [1, 2, 1], "item": ["x", "y", "x"]})
+    >>> repeat_share(recs, pd.DataFrame({"customer_id": ["a"], "item": ["y"]}), k=2).tolist()
+    [0.5, 0.0]
+    """
+    _check_recs(recommendations, "repeat_share")
+    check_frame(history, ["customer_id", "item"], "repeat_share", what="the history frame",
+                fix="Pass the purchases before the cutoff, e.g. split.train.")
+    k = check_positive_int(k, "repeat_share", "k")
+    return _repeat_share(recommendations, _pairs(history), k)
+
+
+def _pairs(history: pd.DataFrame) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(history[["customer_id", "item"]].drop_duplicates().astype("str"))
+
+
+def _repeat_share(recommendations: pd.DataFrame, seen: pd.MultiIndex, k: int) -> pd.Series:
+    r = recommendations.loc[recommendations["rank"] <= k, ["customer_id", "item"]].astype("str")
+    hit = pd.MultiIndex.from_frame(r).isin(seen)
+    out = pd.Series(hit.astype(np.float64), index=r["customer_id"].to_numpy()).groupby(level=0).sum() / k
+    return out.sort_index().rename_axis("customer_id").rename("repeat_share")
 
 
 def ranking_metrics(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int = 10) -> pd.DataFrame:
@@ -172,14 +216,18 @@ def evaluate(
     """Fit on ``split.train`` (unless ``fit=False``), recommend for the split's customers and score each view.
 
     In the ``"new"`` view, the customer's previous purchases are excluded from the lists
-    (``exclude="seen"``) and only new items count as truth (see :data:`VIEWS`).
+    (``exclude="seen"``) and only new items count as truth. The ``"repeat"`` and ``"explore"``
+    views score the ``"all"`` view's lists (nothing excluded) on the previously bought and on the
+    new items of the truth, each over the customers that have some (see :data:`VIEWS`). The lists
+    are computed once per exclusion and shared by the views that use it.
 
     Returns
     -------
     (per_customer, summary)
         ``per_customer``: the columns of :func:`ranking_metrics` plus ``method`` and ``view``.
         ``summary``: one row per view with ``method``, ``view``, ``customers``, the mean of each
-        metric, ``coverage`` and ``novelty`` (bits).
+        metric, ``coverage``, ``novelty`` (bits) and ``repeat_share`` (mean share of the top-k
+        that the customer bought before: :func:`repeat_share`).
 
     Example
     -------
@@ -194,18 +242,30 @@ def evaluate(
     name = name or type(recommender).__name__
     if fit:
         recommender.fit(split.train)
+    truths = {view: _truth_of(split, view) for view in views}
+    lists = {}
+    for exclude in (None, "seen"):
+        users = [truths[v]["customer_id"] for v in views if (v in _EXCLUDE_SEEN) == (exclude == "seen")]
+        if users:
+            customers = pd.Index(np.sort(pd.concat(users).unique()))
+            lists[exclude] = recommender.recommend(customers, k=k, exclude=exclude)
     per, rows = [], []
     buyers = pd.Series(recommender.buyers_, index=recommender.items_)
+    seen = _pairs(split.train[split.train["customer_id"].isin(split.customers)])
+    shares = {exclude: _repeat_share(recs, seen, k) for exclude, recs in lists.items()}
     for view in views:
-        truth = _truth_of(split, view)
+        truth = truths[view]
         customers = pd.Index(np.sort(truth["customer_id"].unique()))
-        recs = recommender.recommend(customers, k=k, exclude=None if view == "all" else "seen")
+        exclude = "seen" if view in _EXCLUDE_SEEN else None
+        recs = lists[exclude]
+        recs = recs[recs["customer_id"].isin(customers)]
         m = ranking_metrics(recs, truth, k=k).assign(method=name, view=view)
         per.append(m)
         row = {"method": name, "view": view, "customers": len(m)}
         row.update({c: float(m[c].mean()) for c in METRICS})
         row["coverage"] = coverage(recs, len(recommender.items_))
         row["novelty"] = novelty(recs, buyers, len(recommender.customers_))
+        row["repeat_share"] = float(shares[exclude].reindex(customers, fill_value=0.0).mean())
         rows.append(row)
     return pd.concat(per, ignore_index=True), pd.DataFrame(rows)
 
