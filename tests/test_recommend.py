@@ -522,7 +522,7 @@ def test_evaluate_two_views(split) -> None:
     assert summary.set_index("view").loc["all", "customers"] == 4
     assert 0 < summary.set_index("view").loc["all", "coverage"] <= 1
     unfitted = recommend.RepeatPurchase()
-    with pytest.raises(ValueError, match=r"evaluate: unknown view 'later'; use one of \['all', 'new'\]"):
+    with pytest.raises(ValueError, match=r"evaluate: unknown view 'later'; use one of \['all', 'new', 'repeat', 'explore'\]"):
         recommend.evaluate(unfitted, split, views=("later",))
     assert not hasattr(unfitted, "items_")                            # refused before any fitting
 
@@ -574,7 +574,7 @@ def test_the_package_exports_its_api_and_keeps_one_home_per_idea() -> None:
 
     import profiling.recommend as package
 
-    modules = ["data", "base", "popularity", "neighbors", "vectors", "hybrid", "evaluation", "search"]
+    modules = ["data", "base", "popularity", "neighbors", "vectors", "sequence", "hybrid", "evaluation", "search"]
     exported = set()
     for name in modules:
         module = importlib.import_module(f"profiling.recommend.{name}")

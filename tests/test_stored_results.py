@@ -274,7 +274,7 @@ def test_stored_chapter_08_recommenders_beat_repeat_purchase_and_popularity() ->
 
     metrics = rec["metrics"]
     candidates = {"popularity", "recent popularity", "segment popularity", "repeat purchase", "repeat + trend",
-                  "user-KNN", "item-KNN", "content", "ALS", "hybrid"}
+                  "user-KNN", "item-KNN", "content", "ALS", "TIFU-KNN", "SASRec", "hybrid"}
     methods = candidates
     assert set(metrics) == {f"{view}|{m}" for view in ("all", "new") for m in methods}
     for key, m in metrics.items():
