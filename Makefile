@@ -100,7 +100,14 @@ XDIST := -n $(JOBS) --dist loadfile
 # Docstring examples of the package run too (--doctest-modules over profiling/, as scikit-learn does).
 DOCTEST := profiling --doctest-modules
 
+# The Spark engine's tests (tests/test_engines_spark.py, marker `spark`) run in `make test`, never
+# skipped: PySpark comes with the lock (the `spark` extra), Java 17 from the machine (.ci/run
+# installs it where missing).
+JAVA_CHECK = command -v java >/dev/null 2>&1 || { echo "make test: the Spark engine's tests need Java 17" \
+	"(Debian/Ubuntu: apt-get install openjdk-17-jre-headless)"; exit 1; }
+
 test: $(STAMP) ## unit tests, docstring examples, nbval over the stored notebooks, papermill chapter runs (all cores)
+	@$(JAVA_CHECK)
 	$(BIN)/python -m pytest tests $(DOCTEST) notebooks $(NBVAL) $(XDIST) --durations=15
 
 test-fast: $(STAMP) ## unit tests only (no notebook execution): the inner loop while editing profiling/
