@@ -5,7 +5,7 @@ The file's head (its first :data:`HEAD_LINES` data rows) is read by the pandas l
 encoding and the first rows surfaces with the loader's own message, and the head tells how the
 rest is written (which columns, the timestamp format the loader infers, prices as numbers or as
 text with a currency). The engines then convert and check every line in SQL the same way
-(:func:`profiling.engines.duck.load` explains each rule), so no line is ever loaded into pandas.
+(:func:`profiling.engines._sql.convert_sql` and :meth:`profiling.engines._base.LineEngine.check`), so no line is ever loaded into pandas.
 """
 
 from __future__ import annotations
