@@ -31,7 +31,12 @@ The subpackage is split by role; everything public is importable from here, e.g.
   ``embed(texts)`` / ``transform``, ``fit_embed``), chosen by name with :func:`make_embedder`:
   :class:`SentenceEmbedder` (``"minilm"``: the model above, through the cache) and
   :class:`TfidfEmbedder` (``"tfidf"``: TF-IDF + truncated SVD, L2-normalized, the classical
-  baseline, fitted in about a second; not cached).
+  baseline, fitted in about a second; not cached);
+- :mod:`~profiling.embeddings.finetune`: the model **adapted to one shop**: :func:`copurchase_pairs`
+  (pairs of descriptions bought together, only from lines before a cutoff), :func:`finetune_model`
+  (contrastive training of the top layers with in-batch negatives, the weights cached on disk
+  under :func:`finetune_key`: pairs, settings, versions), :class:`FineTuned` (a cached run) and
+  :class:`FinetunedEmbedder` (embeddings with the adapted weights, cached).
 
 Example
 -------
@@ -54,6 +59,16 @@ from profiling.embeddings.cache import (
     write_cache,
 )
 from profiling.embeddings.embedders import EMBEDDERS, SentenceEmbedder, TfidfEmbedder, make_embedder
+from profiling.embeddings.finetune import (
+    FINETUNE_DEFAULTS,
+    FINETUNE_FORMAT,
+    PAIR_KINDS,
+    FineTuned,
+    FinetunedEmbedder,
+    copurchase_pairs,
+    finetune_key,
+    finetune_model,
+)
 from profiling.embeddings.model import (
     EMBEDDING_DIM,
     MODEL_MODULE,
@@ -93,4 +108,13 @@ __all__ = [
     "SentenceEmbedder",
     "TfidfEmbedder",
     "make_embedder",
+    # fine-tuning
+    "FINETUNE_DEFAULTS",
+    "FINETUNE_FORMAT",
+    "PAIR_KINDS",
+    "FineTuned",
+    "FinetunedEmbedder",
+    "copurchase_pairs",
+    "finetune_key",
+    "finetune_model",
 ]
