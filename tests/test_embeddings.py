@@ -475,11 +475,11 @@ def test_embedders_follow_the_scikit_learn_contract() -> None:
 def test_package_reexports_the_names_of_its_modules() -> None:
     """profiling.embeddings is split by role; its __all__ is exactly the modules' names, each once."""
     from profiling import ProfilingWarning
-    from profiling.embeddings import cache, embedders, neighbours
+    from profiling.embeddings import cache, embedders, finetune, neighbours
     from profiling.embeddings import model as model_module
 
     names = []
-    for module in (model_module, neighbours, cache, embedders):
+    for module in (model_module, neighbours, cache, embedders, finetune):
         assert all(getattr(embeddings, n) is getattr(module, n) for n in module.__all__), module.__name__
         names += module.__all__
     assert sorted(embeddings.__all__) == sorted(names) and len(set(names)) == len(names)
