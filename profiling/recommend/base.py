@@ -117,7 +117,13 @@ class Recommender(BaseEstimator):
         self._age_days = (now_us - ts) / 86_400e6
         self.baskets_ = self._matrix(np.ones(len(key)))
         self.n_interactions_ = int(len(data))
-        self._fit()
+        # the checked frame, for a subclass's _fit that needs more than the matrices (segments,
+        # item texts, basket order); never kept after fit
+        self._training_frame = data
+        try:
+            self._fit()
+        finally:
+            del self._training_frame
         return self
 
     def _matrix(self, values: np.ndarray) -> sparse.csr_matrix:

@@ -127,13 +127,6 @@ class SegmentPopularity(Recommender):
                                    shape=(len(self.segment_names_), len(self.items_)))
         self.segment_counts_ = counts.toarray()
 
-    def fit(self, interactions: pd.DataFrame) -> "SegmentPopularity":
-        self._training_frame = interactions
-        try:
-            return super().fit(interactions)
-        finally:
-            del self._training_frame
-
     def _segment_codes(self, ids: Iterable[str]) -> np.ndarray:
         get = self.segment_of_.get
         return np.array([self.segment_names_.get_loc(n) if (n := get(c)) is not None and n in self.segment_names_ else -1

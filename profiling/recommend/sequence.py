@@ -203,13 +203,6 @@ class TIFUKNN(Recommender):
         self.alpha = alpha
         self.metric = metric
 
-    def fit(self, interactions: pd.DataFrame) -> "TIFUKNN":
-        self._training_frame = interactions
-        try:
-            return super().fit(interactions)
-        finally:
-            del self._training_frame
-
     def _fit(self) -> None:
         where = "TIFUKNN.fit"
         check_positive_int(self.n_neighbors, where, "n_neighbors")
@@ -505,13 +498,6 @@ class SASRec(Recommender):
             raise ValueError(f"{where}: dtype must be 'float64' or 'float32', got {self.dtype!r}.")
         params = {k: (v if isinstance(v, str) else float(v) if isinstance(v, float) else int(v)) for k, v in params.items()}
         return {**params, "torch": version("torch").split("+")[0]}
-
-    def fit(self, interactions: pd.DataFrame) -> "SASRec":
-        self._training_frame = interactions
-        try:
-            return super().fit(interactions)
-        finally:
-            del self._training_frame
 
     def _fit(self) -> None:
         settings = self._settings()

@@ -100,13 +100,6 @@ class ContentBased(Recommender):
         where = self.customers_.get_indexer(users.index)
         self.user_vectors_[where[where >= 0]] = users.to_numpy()[where >= 0]
 
-    def fit(self, interactions: pd.DataFrame) -> "ContentBased":
-        self._training_frame = interactions
-        try:
-            return super().fit(interactions)
-        finally:
-            del self._training_frame
-
     def _score(self, rows: np.ndarray) -> np.ndarray:
         return _dot_scores(self.user_vectors_, self.catalogue_vectors_, rows)
 
