@@ -138,6 +138,26 @@ def test_chapter_dates_follow_the_data():
     assert "your 214 days hold its 374-day calendar scaled by 0.57" in scaled["text"] and "panel_start 2022-" in scaled["text"]
 
 
+def test_chapter_05_calendar_counts_its_validation_window():
+    """Chapter 05 chooses its fine-tuning settings on ``cutoff - horizon_days`` (its
+    ``validation_cutoff = None``): the date is part of its calendar, so short data scale it too."""
+    info = chapters.chapter_info(NOTEBOOKS / "05_interests_from_text.ipynb")
+    assert info["params"]["validation_cutoff"] == "None"
+    shift = pd.Timestamp("2023-01-01") - chapters.SHIPPED_END
+    # 250 days of data: the cutoff (100 days before the end) and its test window fit, but the
+    # validation date (100 + 90 days before the end) and 90 days of history before it do not
+    params, reason, scaled = chapters.chapter_params(info, {}, None, shift, pd.Timestamp("2022-04-26"))
+    assert reason is None and scaled is not None
+    # 190 days of dates and 90 days of history before the earliest
+    assert scaled["calendar_days"] == 280 and scaled["implied"].keys() == {"validation_cutoff"}
+    cutoff, horizon = pd.Timestamp(params["cutoff"]), params["horizon_days"]
+    assert cutoff - pd.Timedelta(days=horizon) - pd.Timedelta(days=horizon) >= pd.Timestamp("2022-04-26")
+    # a user's validation date is theirs: nothing is implied
+    _, _, scaled = chapters.chapter_params(info, {"validation_cutoff": "2022-08-01"}, None, shift,
+                                           pd.Timestamp("2022-04-26"))
+    assert scaled is None or "validation_cutoff" not in scaled.get("implied", {})
+
+
 def test_chapter_06_gets_the_report_paths_and_profiles_all_the_data():
     info = chapters.chapter_info(NOTEBOOKS / "06_tags_and_segments.ipynb")
     shift = pd.Timedelta(days=400)
@@ -295,8 +315,8 @@ def test_scaling_keeps_every_relation_hypothesis():
 
 @pytest.mark.parametrize("span_days", [42, 49, 60, 90, 150, 210, 300, 373])
 def test_course_chapters_fit_every_history_from_six_weeks(span_days):
-    """Every default chapter gets dates inside the data (its derived ones too: 08's validation cutoff, 09's
-    history date), windows that end before the next date and the end of the data, and durations of 7+ days."""
+    """Every default chapter gets dates inside the data (its derived ones too: 05's and 08's validation
+    cutoffs, 09's history date), windows that end before the next date and the end of the data, and durations of 7+ days."""
     end = pd.Timestamp("2021-10-01")
     first = end - pd.Timedelta(days=span_days)
     shift = end - chapters.SHIPPED_END
@@ -308,6 +328,8 @@ def test_course_chapters_fit_every_history_from_six_weeks(span_days):
         horizon = params.get("horizon_days", chapters.duration_params(info["params"]).get("horizon_days"))
         if n == "08":
             dates["validation_cutoff"] = dates["test_cutoff"] - pd.Timedelta(days=horizon)
+        if n == "05":
+            dates["validation_cutoff"] = dates["cutoff"] - pd.Timedelta(days=horizon)
         if n == "09":
             dates["history_date"] = dates["campaign_date"] - pd.Timedelta(days=horizon)
         assert all(first < d <= end for d in dates.values()), (n, dates)
@@ -317,11 +339,11 @@ def test_course_chapters_fit_every_history_from_six_weeks(span_days):
             assert horizon >= chapters.MIN_DURATION_DAYS
             windows = {"07": ["fit_cutoff", "train_cutoff", "test_cutoff"], "10": ["fit_cutoff", "train_cutoff", "test_cutoff"],
                        "11": ["train_cutoff", "test_cutoff"], "08": ["validation_cutoff", "test_cutoff"],
-                       "09": ["history_date", "campaign_date"], "04": ["cutoff"], "05": ["cutoff"]}.get(n, [])
+                       "09": ["history_date", "campaign_date"], "04": ["cutoff"], "05": ["validation_cutoff", "cutoff"]}.get(n, [])
             chain = [dates[k] for k in windows] + [end]
             assert all(a + pd.Timedelta(days=horizon) <= b for a, b in zip(chain, chain[1:])), (n, chain, horizon)
         # scaled when the dates and the history before them (at most one horizon) do not fit
-        assert (scaled is not None) == (span_days < {"03": 201, "04": 191, "05": 191, "07": 375, "08": 161, "09": 281,
+        assert (scaled is not None) == (span_days < {"03": 201, "04": 191, "05": 281, "07": 375, "08": 161, "09": 281,
                                                      "10": 375, "11": 375}.get(n, 0)), (n, span_days)
 
 

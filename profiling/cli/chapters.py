@@ -245,10 +245,12 @@ MIN_DURATION_DAYS = 7
 #: Dates a chapter derives from two of its parameters, part of its calendar although no parameter
 #: holds them: ``(name, base date parameter, duration parameter, only_when_declared_none)``; the
 #: date is ``base - duration``. Chapter 08's ``validation_cutoff = None`` means ``test_cutoff -
-#: horizon_days`` (its cell 8); chapter 09 evaluates the profiles of ``campaign_date -
-#: horizon_days`` (``history_date``, its cell 6).
+#: horizon_days`` (its cell 8); chapter 05's ``validation_cutoff = None`` means ``cutoff -
+#: horizon_days`` (the window its fine-tuning settings are chosen on); chapter 09 evaluates the
+#: profiles of ``campaign_date - horizon_days`` (``history_date``, its cell 6).
 IMPLIED_DATES = (
     ("validation_cutoff", "test_cutoff", "horizon_days", True),
+    ("validation_cutoff", "cutoff", "horizon_days", True),
     ("history_date", "campaign_date", "horizon_days", False),
 )
 
