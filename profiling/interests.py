@@ -216,18 +216,20 @@ def semantic_categories(
                 )
             rng = np.random.default_rng(random_state)
             sample = np.sort(rng.choice(n, size=min(sample_size, n), replace=False))
-            rows = []
+            rows, fitted = [], {}
             for c in candidates:
-                km = KMeans(n_clusters=c, n_init=n_init, random_state=random_state).fit(X)
+                km = fitted[c] = KMeans(n_clusters=c, n_init=n_init, random_state=random_state).fit(X)
                 labels = km.labels_[sample]
                 sil = silhouette_score(X[sample], labels, metric="cosine") if len(set(labels)) > 1 else np.nan
                 rows.append((c, float(sil), float(km.inertia_)))
             scores = pd.DataFrame(rows, columns=["k", "silhouette", "inertia"])
             best = scores.assign(r=scores["silhouette"].round(3)).sort_values(["r", "k"], ascending=[False, True], kind="stable")
             k = int(best["k"].iloc[0])
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
-            raise ValueError(f"semantic_categories: k must be an integer between 1 and {n}, got {k!r}.")
-        km = KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state).fit(X)
+            km = fitted[k]  # the same fit as refitting it: same data, k and seed
+        else:
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+                raise ValueError(f"semantic_categories: k must be an integer between 1 and {n}, got {k!r}.")
+            km = KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state).fit(X)
     raw = km.labels_
     # Renumber: largest category first, ties by first item position.
     order = sorted(range(int(k)), key=lambda c: (-int((raw == c).sum()), int(np.flatnonzero(raw == c)[0]) if (raw == c).any() else n))
@@ -575,8 +577,38 @@ def rank_items(
                 drop = list(exclude[start + offset])
                 if drop:
                     block[offset, drop] = -np.inf
-        out[start : start + chunk] = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        out[start : start + chunk] = _top_k_stable(-block, k)
     return out
+
+
+def _top_k_stable(costs: np.ndarray, k: int) -> np.ndarray:
+    """``np.argsort(costs, axis=1, kind="stable")[:, :k]``, without sorting whole rows.
+
+    Per row, the k-th smallest cost ``t`` is found by partition; the items with cost ``<= t``
+    (at least ``k``, more when ``t`` is tied) are kept in item order and only they are sorted,
+    stably, so ties keep the lower item row first, exactly as the full stable sort does.
+
+    Example
+    -------
+    >>> _top_k_stable(np.array([[0.5, 0.1, 0.1, 0.9, 0.1]]), 2)
+    array([[1, 2]])
+    """
+    n_rows, n_cols = costs.shape
+    if k >= n_cols or np.isnan(costs).any():
+        return np.argsort(costs, axis=1, kind="stable")[:, :k]
+    kth = np.partition(costs, k - 1, axis=1)[:, k - 1 : k]
+    keep = costs <= kth
+    counts = keep.sum(axis=1)
+    # each row's candidates in item order, padded to the widest row with cost +inf
+    rows, cols = np.nonzero(keep)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    slot = np.arange(len(rows)) - starts[rows]
+    columns = np.zeros((n_rows, int(counts.max())), dtype=np.int64)
+    values = np.full(columns.shape, np.inf)
+    columns[rows, slot] = cols
+    values[rows, slot] = costs[rows, cols]
+    order = np.argsort(values, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(columns, order, axis=1)
 
 
 def next_purchase_metrics(recommended: np.ndarray, relevant: Sequence[set[int]], k: int = 10) -> dict[str, float]:

@@ -195,3 +195,30 @@ def test_rank_items_and_metrics_by_hand() -> None:
 def test_module_documents_its_public_functions() -> None:
     for name in ["semantic_categories", "user_interest_vectors", "category_shares", "zero_shot_tags", "purchase_weights"]:
         assert "Returns" in getattr(interests, name).__doc__
+
+
+def test_rank_items_top_k_equals_the_full_stable_sort_with_ties_and_exclusions():
+    """The partial top-k of rank_items gives exactly the full stable sort's first k, ties by item row."""
+    from profiling.interests import _top_k_stable
+
+    rng = np.random.default_rng(3)
+    for trial in range(300):
+        n, m = int(rng.integers(1, 30)), int(rng.integers(1, 50))
+        k = int(rng.integers(1, m + 1))
+        costs = rng.integers(0, 4, size=(n, m)).astype(float)  # many ties
+        costs[rng.random((n, m)) < 0.2] = np.inf  # excluded items
+        if trial % 10 == 0:
+            costs[0] = np.inf  # a row with nothing left
+        expected = np.argsort(costs, axis=1, kind="stable")[:, :k]
+        assert (_top_k_stable(costs, k) == expected).all(), (trial, k)
+    # through rank_items: quantized vectors give tied cosines
+    users = rng.integers(0, 2, size=(40, 3)).astype(float) + 0.1
+    items = rng.integers(0, 2, size=(60, 3)).astype(float) + 0.1
+    exclude = [set(rng.choice(60, 5, replace=False).tolist()) for _ in range(40)]
+    got = interests.rank_items(users, items, k=7, exclude=exclude, chunk=16)
+    u = users / np.linalg.norm(users, axis=1, keepdims=True)
+    it = items / np.linalg.norm(items, axis=1, keepdims=True)
+    scores = u @ it.T
+    for row, drop in enumerate(exclude):
+        scores[row, list(drop)] = -np.inf
+    assert (got == np.argsort(-scores, axis=1, kind="stable")[:, :7]).all()

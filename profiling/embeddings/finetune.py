@@ -188,7 +188,9 @@ def copurchase_pairs(
         & transactions["description"].notna()
     )
     lines = transactions.loc[keep, cols].copy()
-    lines["description"] = normalize_texts(lines["description"].astype(str).tolist())
+    # each distinct description normalized once (a shop has thousands, its lines millions)
+    codes, distinct = pd.factorize(lines["description"].astype(str))
+    lines["description"] = np.asarray(normalize_texts(list(distinct)), dtype=object)[codes]
     lines = lines[lines["description"] != ""]
     # one line per invoice and description, in a fixed order (invoices by customer and time)
     first = lines.groupby("invoice_id", sort=False)["timestamp"].transform("min")
