@@ -1,9 +1,15 @@
 """What the scale engines share: load a file (plan, convert, check every line), then build the table.
 
 :class:`LineEngine` holds the steps; an engine says how it runs SQL (``_query_one``, ``_frame``,
-``_first_bad``), how it makes the view ``conv`` of converted lines (``define_source``), cleans
-(``clean``) and computes the features (``features``). The checks and their messages are those of
+``_first_bad``), how it makes the view ``conv`` of converted lines (``define_source``), stores
+them once as the relation ``lines`` (``materialize``), cleans (``clean``) and computes the features
+(``features``). The checks and their messages are those of
 :func:`profiling.datasets.load_transactions`, row numbers included.
+
+Each line is converted once: :data:`LINES_SQL` selects the canonical columns of ``conv`` and four
+flags of the loader's checks; the counts of bad values, the summary and the cleaning all read
+``lines``. Only when a check fails does an engine go back to ``conv`` (in file order) for the row
+and value of the first bad line, as the loader names them.
 """
 
 from __future__ import annotations
@@ -19,7 +25,15 @@ from profiling.datasets.schema import _fail
 from profiling.engines._input import Plan, plan
 from profiling.engines._sql import Dialect
 
-__all__ = ["LineEngine", "low_price_from_counts"]
+__all__ = ["LINES_SQL", "LineEngine", "low_price_from_counts"]
+
+#: The converted lines as the engines store them (from the view ``conv``): the canonical columns
+#: and the flags the checks count. A value that fails a check is missing in its canonical column
+#: (NULL), so the flags tell apart why: ``bad_*`` (text that is not a number), ``fractional_quantity``
+#: (not whole units), ``missing_timestamp`` (no text at all; a text that is not read is a bad one).
+LINES_SQL = (f"SELECT {', '.join(COLUMNS)}, bad_quantity, bad_unit_price, "
+             "coalesce(num_quantity <> round(num_quantity), false) AS fractional_quantity, "
+             "raw_timestamp IS NULL AS missing_timestamp FROM conv")
 
 
 def _row_label(i: int, kind: str) -> str:
@@ -63,6 +77,10 @@ class LineEngine:
     def _first_bad(self, condition: str, raw: str) -> tuple[int, Any]:
         raise NotImplementedError
 
+    def materialize(self) -> None:
+        """Relation ``lines``: :data:`LINES_SQL`, converted once and stored (an engine may keep it a view)."""
+        raise NotImplementedError
+
     def clean(self) -> int:
         raise NotImplementedError
 
@@ -92,6 +110,7 @@ class LineEngine:
                 "(the currency in a column named 'currency'), or use --engine pandas."
             )
         self.define_source(p)
+        self.materialize()
         self.plan = p
         return self.check(p)
 
@@ -110,16 +129,20 @@ class LineEngine:
     def check(self, p: Plan) -> dict[str, Any]:
         """Check every line (the loader's rules and messages); return the summary of the lines."""
         has = {c: p.source[c] is not None for c in COLUMNS}
+        # the counts from the stored lines (LINES_SQL); a NULL canonical value is a missing one unless
+        # a flag says the text was there but bad
         parts = ["count(*) AS rows"]
         for c in ("invoice_id", "item_id"):
             parts.append(f"count(*) FILTER (WHERE {c} IS NULL) AS missing_{c}")
         for c in ("quantity", "unit_price"):
             parts.append(f"count(*) FILTER (WHERE bad_{c}) AS bad_{c}")
-            parts.append(f"count(*) FILTER (WHERE num_{c} IS NULL AND NOT bad_{c}) AS missing_{c}")
-        parts.append("count(*) FILTER (WHERE num_quantity <> round(num_quantity)) AS fractional_quantity")
-        parts.append("count(*) FILTER (WHERE raw_timestamp IS NOT NULL AND timestamp IS NULL) AS bad_timestamp")
-        parts.append("count(*) FILTER (WHERE raw_timestamp IS NULL) AS missing_timestamp")
-        counts = dict(zip(*self._query_one(f"SELECT {', '.join(parts)} FROM conv")))
+        parts.append("count(*) FILTER (WHERE quantity IS NULL AND NOT bad_quantity AND NOT fractional_quantity) "
+                     "AS missing_quantity")
+        parts.append("count(*) FILTER (WHERE unit_price IS NULL AND NOT bad_unit_price) AS missing_unit_price")
+        parts.append("count(*) FILTER (WHERE fractional_quantity) AS fractional_quantity")
+        parts.append("count(*) FILTER (WHERE timestamp IS NULL AND NOT missing_timestamp) AS bad_timestamp")
+        parts.append("count(*) FILTER (WHERE missing_timestamp) AS missing_timestamp")
+        counts = dict(zip(*self._query_one(f"SELECT {', '.join(parts)} FROM lines")))
         if counts["rows"] == 0:
             raise DataError(f"{p.path}: the file has a header but no data rows. Export the table again with its rows.")
         kind, path = p.kind, p.path
@@ -150,6 +173,7 @@ class LineEngine:
             if iso < counts["bad_timestamp"]:
                 p.timestamp_format = None
                 self.define_source(p)
+                self.materialize()
                 counts["bad_timestamp"] = iso
         if counts["bad_timestamp"]:
             from profiling.datasets.sniffing import _guess_timestamp_format
@@ -186,7 +210,7 @@ class LineEngine:
                    count(DISTINCT customer_id) FILTER (WHERE quantity > 0 AND unit_price > 0) AS buyers,
                    min(timestamp) FILTER (WHERE customer_id IS NOT NULL AND quantity > 0 AND unit_price > 0)
                        AS first_purchase
-            FROM conv
+            FROM lines
             """
         )
         s = dict(zip(cols, values))

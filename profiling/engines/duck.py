@@ -36,7 +36,7 @@ import pandas as pd
 
 from profiling import features as _features
 from profiling.datasets import COLUMNS
-from profiling.engines._base import LineEngine, low_price_from_counts
+from profiling.engines._base import LINES_SQL, LineEngine, low_price_from_counts
 from profiling.engines._input import Plan, sql_text
 from profiling.engines._sql import DUCKDB, clean_sql, convert_sql
 from profiling.windows import resolve_cutoff
@@ -67,6 +67,7 @@ class DuckSession(LineEngine):
         self.con.execute(f"SET temp_directory = {sql_text(str(self.folder / 'spill'))}")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET enable_progress_bar = false")
 
     def close(self) -> None:
         try:
@@ -119,6 +120,20 @@ class DuckSession(LineEngine):
             self.con.execute("SET preserve_insertion_order = false")
         return int(row[0]), row[1]
 
+    def _store(self, name: str, sql: str) -> None:
+        """View ``name`` over the rows of ``sql`` written once to a Parquet file of the folder.
+
+        On disk, compressed, not in DuckDB's memory: the rows of 5M lines take tens of MB as
+        Parquet, hundreds as a table held within ``memory_limit`` (which then spills).
+        """
+        path = self.folder / f"{name}.parquet"
+        self.con.execute(f"COPY ({sql}) TO {sql_text(str(path))} (FORMAT parquet, COMPRESSION snappy)")
+        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_text(str(path))})")
+
+    def materialize(self) -> None:
+        """View ``lines``: every line converted once (:data:`~profiling.engines._base.LINES_SQL`), stored as Parquet."""
+        self._store("lines", LINES_SQL)
+
     def _frame(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
 
@@ -133,10 +148,9 @@ class DuckSession(LineEngine):
 
     def clean(self) -> int:
         """Table ``clean``: the lines the pipeline's cleaning keeps; returns their number."""
-        kept, clean = clean_sql("conv", DUCKDB)
-        self.con.execute(f"CREATE OR REPLACE TABLE kept AS {kept}")
-        self.con.execute(f"CREATE OR REPLACE TABLE clean AS {clean}")
-        self.con.execute("DROP TABLE kept")
+        kept, clean = clean_sql("lines", DUCKDB)
+        self._store("kept", kept)
+        self._store("clean", clean)
         return int(self.con.execute("SELECT count(*) FROM clean").fetchone()[0])
 
     def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from profiling import features as _features
 from profiling.datasets import COLUMNS
-from profiling.engines._base import LineEngine, low_price_from_counts
+from profiling.engines._base import LINES_SQL, LineEngine, low_price_from_counts
 from profiling.engines._input import Plan
 from profiling.engines._sql import SPARK, clean_sql, convert_sql, spark_features_sql
 from profiling.windows import resolve_cutoff
@@ -105,7 +105,7 @@ class SparkEngine(LineEngine):
         try:
             for frame in self._cached:
                 frame.unpersist()
-            for view in ("scan", "conv", "kept", "clean", "tx", "ref"):
+            for view in ("scan", "conv", "lines", "kept", "clean", "tx", "ref"):
                 self.spark.catalog.dropTempView(view)
             if self._owned:
                 self.spark.stop()
@@ -143,6 +143,11 @@ class SparkEngine(LineEngine):
 
         self.spark.sql(convert_sql(p, "scan", types, integral, SPARK)).createOrReplaceTempView("conv")
 
+    def materialize(self) -> None:
+        """View ``lines`` (:data:`~profiling.engines._base.LINES_SQL`). Spark plans each query over the file; the
+        cleaning's checkpoint (:meth:`clean`) is where its stored rows start."""
+        self.spark.sql(LINES_SQL).createOrReplaceTempView("lines")
+
     def _query_one(self, sql: str) -> tuple[list[str], tuple]:
         row = self.spark.sql(sql).collect()[0]
         return list(row.asDict().keys()), tuple(row)
@@ -164,7 +169,7 @@ class SparkEngine(LineEngine):
 
     def clean(self) -> int:
         """View ``clean`` (kept in memory and on disk): the lines the pipeline's cleaning keeps; their number."""
-        kept_sql, clean_sql_text = clean_sql("conv", SPARK)
+        kept_sql, clean_sql_text = clean_sql("lines", SPARK)
         # Checkpoints (kept by the executors, in memory and on disk) cut the plan: the queries on the
         # clean lines are planned over stored rows, not over the file and every conversion again.
         kept = self.spark.sql(kept_sql).localCheckpoint(eager=True)
