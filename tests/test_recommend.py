@@ -13,7 +13,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from profiling import interests, recommend, stats
-from profiling.recommend.base import _settle_ties, _top_k
+from profiling.recommend.base import _settle_ties, _top_k, _top_k_reference
 from profiling.recommend.neighbors import _indicator
 
 DAY0 = pd.Timestamp("2010-01-01")
@@ -314,6 +314,105 @@ def test_settled_scores_turn_rounding_noise_into_ties() -> None:
     assert settled[0, 0] == settled[0, 1] and settled[0, 2] > settled[0, 1]     # noise goes, a real difference stays
     assert settled[0, 3] == -np.inf and (settled[1] == 0).all()
     assert _top_k(settled, 2).tolist() == [[2, 0], [0, 1]]
+
+
+def test_top_k_fast_path_equals_the_stable_sort_on_ties_infinities_and_nan() -> None:
+    # the tie order is defined by the stable sort: higher score first, equal scores by lower column
+    rng = np.random.default_rng(1)
+    for trial in range(1500):
+        n, m = int(rng.integers(1, 9)), int(rng.integers(1, 40))
+        kind = trial % 4
+        if kind == 0:                                   # few distinct values: many crowded rows
+            s = rng.integers(0, 3, size=(n, m)).astype(float)
+        elif kind == 1:                                 # mostly zeros, as repeat purchase's scores
+            s = np.where(rng.random((n, m)) < 0.15, rng.random((n, m)), 0.0)
+        elif kind == 2:
+            s = rng.integers(-2, 3, size=(n, m)).astype(float)
+            s[rng.random(s.shape) < 0.3] = -np.inf
+        else:
+            s = rng.normal(size=(n, m))
+            s[rng.random(s.shape) < 0.2] = np.nan
+        for k in range(1, m + 1):
+            expected = np.argsort(-s, axis=1, kind="stable")[:, :k]
+            assert np.array_equal(_top_k(s, k), expected), (s, k)
+            assert np.array_equal(_top_k_reference(s, k), expected)
+    assert _top_k(np.array([[0.0, 1.0, 0.0, 0.0, 1.0]]), 3).tolist() == [[1, 4, 0]]
+
+
+def test_settle_ties_in_place_gives_the_same_values() -> None:
+    rng = np.random.default_rng(2)
+    s = rng.normal(size=(20, 30)) * 10.0 ** rng.integers(-8, 8, size=(20, 1))
+    s[rng.random(s.shape) < 0.1] = -np.inf
+    s[3] = 0.0
+    s[4, :3] = np.nan
+    copy = s.copy()
+    settled = _settle_ties(s)
+    assert np.array_equal(s, copy, equal_nan=True)                      # the default leaves the input alone
+    scale = np.where(np.isfinite(s), np.abs(s), 0.0).max(axis=1, keepdims=True)
+    scale[scale == 0] = 1.0
+    unit = 10.0 ** (np.floor(np.log10(scale)) - 8)
+    by_definition = np.where(np.isfinite(s), np.round(s / unit) * unit, s)
+    assert np.array_equal(settled, by_definition, equal_nan=True)
+    out = _settle_ties(copy, inplace=True)
+    assert out is copy and np.array_equal(copy, settled, equal_nan=True)
+
+
+def _ranking_metrics_by_definition(recs: pd.DataFrame, truth: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The docstring of ranking_metrics, one customer at a time (ranks in order, equal ranks in row order)."""
+    rows = []
+    for customer in sorted(truth["customer_id"].astype(str).unique()):
+        relevant = set(truth.loc[truth["customer_id"].astype(str) == customer, "item"].astype(str))
+        mine = recs[(recs["customer_id"].astype(str) == customer) & (recs["rank"] <= k)]
+        mine = mine.sort_values("rank", kind="stable")
+        hits, dcg, ap = 0, 0.0, 0.0
+        for rank, item in zip(mine["rank"], mine["item"].astype(str)):
+            if item in relevant:
+                hits += 1
+                dcg += 1 / math.log2(rank + 1)
+                ap += hits / rank
+        n = len(relevant)
+        idcg = sum(1 / math.log2(r + 1) for r in range(1, min(n, k) + 1))
+        rows.append({"customer_id": customer, "n_relevant": n, "hits": hits, "precision": hits / k,
+                     "recall": hits / n, "ndcg": dcg / idcg, "map": ap / min(n, k), "hit": float(hits > 0)})
+    return pd.DataFrame(rows)
+
+
+def test_ranking_metrics_equals_the_definition_on_random_lists() -> None:
+    rng = np.random.default_rng(3)
+    items = [f"i{j}" for j in range(12)]
+    for _ in range(40):
+        n_cust = int(rng.integers(1, 8))
+        customers = [f"c{j}" for j in rng.permutation(10)[:n_cust]]
+        truth = pd.DataFrame([(c, items[j]) for c in customers for j in rng.choice(12, int(rng.integers(1, 6)))],
+                             columns=["customer_id", "item"])           # duplicate pairs count once
+        recs = pd.DataFrame([(c, r, items[j]) for c in customers + ["stranger"]
+                             for r, j in enumerate(rng.permutation(12)[:int(rng.integers(0, 9))], start=1)],
+                            columns=["customer_id", "rank", "item"])
+        recs = recs.sample(frac=1.0, random_state=int(rng.integers(1000)))      # any row order
+        k = int(rng.integers(1, 8))
+        got = recommend.ranking_metrics(recs, truth, k=k)
+        expected = _ranking_metrics_by_definition(recs, truth, k)
+        assert got["customer_id"].tolist() == expected["customer_id"].tolist()
+        assert (got[["n_relevant", "hits"]].to_numpy() == expected[["n_relevant", "hits"]].to_numpy()).all()
+        np.testing.assert_allclose(got[list(recommend.METRICS)].to_numpy(), expected[list(recommend.METRICS)].to_numpy(),
+                                   rtol=1e-12, atol=0)
+
+
+def test_evaluate_scores_each_customer_once_and_gets_what_recommend_gives(split, monkeypatch) -> None:
+    from profiling.recommend.evaluation import _lists, _truth_of
+
+    rec = recommend.UserKNN(n_neighbors=2).fit(split.train)
+    views = ("all", "new", "repeat", "explore")
+    lists = _lists(rec, {v: _truth_of(split, v) for v in views}, k=3)
+    every = pd.Index(np.sort(split.truth["customer_id"].unique()))
+    new = pd.Index(np.sort(split.truth.loc[split.truth["new"], "customer_id"].unique()))
+    pd.testing.assert_frame_equal(lists[None], rec.recommend(every, k=3))
+    pd.testing.assert_frame_equal(lists["seen"], rec.recommend(new, k=3, exclude="seen"))
+    calls = []
+    scored = rec._score_block
+    monkeypatch.setattr(rec, "_score_block", lambda ids, rows: calls.append(list(ids)) or scored(ids, rows))
+    recommend.evaluate(rec, split, k=3, views=views, fit=False)
+    assert sorted(c for block in calls for c in block) == every.tolist()
 
 
 def test_indicator_is_the_bought_pattern(train) -> None:

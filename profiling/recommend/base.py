@@ -218,32 +218,58 @@ class Recommender(BaseEstimator):
         k = check_positive_int(k, f"{type(self).__name__}.recommend", "k")
         index, rows = self._customer_rows(customers)
         drops = self._exclusions(index, rows, exclude)
+        return self._ranked(index, rows, k, {None: (None, drops)}, chunk)[None]
+
+    def _ranked(self, index: pd.Index, rows: np.ndarray, k: int,
+                lists: dict[Any, tuple[np.ndarray | None, list[np.ndarray]]], chunk: int = 512) -> dict[Any, pd.DataFrame]:
+        """Several top-``k`` lists from one scoring pass: what :meth:`recommend` returns for each.
+
+        ``lists`` maps a key to ``(member, drops)``: ``member`` a boolean mask over ``index`` (the
+        customers that get this list; None: all) and ``drops`` the columns to exclude per customer
+        of ``index`` (see :meth:`_exclusions`). Each customer's scores are computed and settled
+        once and shared by the lists (scores do not depend on the other customers of a chunk),
+        so e.g. :func:`~profiling.recommend.evaluate` gets the full and the discovery lists for
+        the price of one.
+        """
         k = int(min(k, len(self.items_)))
-        parts = []
+        parts: dict[Any, list[pd.DataFrame]] = {key: [] for key in lists}
+        ids = index.to_numpy(dtype=object)
+        names = self.items_.to_numpy(dtype=object)
         for start in range(0, len(index), chunk):
-            block_rows = rows[start:start + chunk]
-            s = _settle_ties(np.array(self._score_block(index[start:start + chunk], block_rows), dtype=np.float64, copy=True))
+            stop = start + chunk
+            block_rows = rows[start:stop]
+            s = np.array(self._score_block(index[start:stop], block_rows), dtype=np.float64, copy=True)
+            _settle_ties(s, inplace=True)
             s[np.isnan(s)] = -np.inf
-            for offset in range(len(block_rows)):
-                d = drops[start + offset]
-                if len(d):
-                    s[offset, d] = -np.inf
-            order = _top_k(s, k)
-            top = np.take_along_axis(s, order, axis=1)
-            n_block = len(block_rows)
-            part = pd.DataFrame({
-                "customer_id": np.repeat(index[start:start + chunk].to_numpy(dtype=object), k),
-                "rank": np.tile(np.arange(1, k + 1, dtype=np.int64), n_block),
-                "item": self.items_.to_numpy(dtype=object)[order.ravel()],
-                "score": top.ravel(),
-            })
-            parts.append(part[np.isfinite(part["score"].to_numpy())])
-        if not parts:
-            return pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "rank": pd.Series([], dtype="int64"),
-                                 "item": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64")})
-        out = pd.concat(parts, ignore_index=True)
-        out["customer_id"] = out["customer_id"].astype("str")
-        out["item"] = out["item"].astype("str")
+            for key, (member, drops) in lists.items():
+                sel = np.arange(len(block_rows)) if member is None else np.flatnonzero(member[start:stop])
+                if not len(sel):
+                    continue
+                block_drops = [drops[start + i] for i in sel]
+                shared = member is None and not (len(lists) > 1 and any(len(d) for d in block_drops))
+                b = s if shared else s[sel]
+                for offset, d in enumerate(block_drops):
+                    if len(d):
+                        b[offset, d] = -np.inf
+                order = _top_k(b, k)
+                top = np.take_along_axis(b, order, axis=1)
+                part = pd.DataFrame({
+                    "customer_id": np.repeat(ids[start + sel], k),
+                    "rank": np.tile(np.arange(1, k + 1, dtype=np.int64), len(sel)),
+                    "item": names[order.ravel()],
+                    "score": top.ravel(),
+                })
+                parts[key].append(part[np.isfinite(part["score"].to_numpy())])
+        out = {}
+        for key, frames in parts.items():
+            if not frames:
+                out[key] = pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "rank": pd.Series([], dtype="int64"),
+                                         "item": pd.Series([], dtype="str"), "score": pd.Series([], dtype="float64")})
+                continue
+            frame = pd.concat(frames, ignore_index=True)
+            frame["customer_id"] = frame["customer_id"].astype("str")
+            frame["item"] = frame["item"].astype("str")
+            out[key] = frame
         return out
 
     # -- explanations ----------------------------------------------------------------------------
@@ -260,7 +286,7 @@ class Recommender(BaseEstimator):
         return f"popular: {int(self.buyers_[col]):,} buyers"
 
 
-def _settle_ties(scores: np.ndarray, digits: int = SCORE_DIGITS) -> np.ndarray:
+def _settle_ties(scores: np.ndarray, digits: int = SCORE_DIGITS, inplace: bool = False) -> np.ndarray:
     """Scores rounded to ``digits`` significant digits of each row's largest absolute score.
 
     Two items with the same true score (the same counts, the same vectors) can come out of a
@@ -268,45 +294,76 @@ def _settle_ties(scores: np.ndarray, digits: int = SCORE_DIGITS) -> np.ndarray:
     and BLAS kernel that summed the terms. Rounding far below any meaningful difference (1e-9 of
     the row's scale) but far above that noise (about 1e-15) turns them back into exact ties,
     which :func:`_top_k` breaks by popularity: the same recommendations on every machine.
-    Non-finite scores are left as they are.
+    Non-finite scores are left as they are (``round(inf / unit) * unit`` is ``inf``, and NaN stays
+    NaN). ``inplace=True`` overwrites ``scores`` (a float64 array the caller owns) instead of
+    allocating a new array: the same values, without a second copy of a large matrix.
 
     >>> bool(_settle_ties(np.array([[0.1 + 0.2, 0.3]]))[0, 0] == _settle_ties(np.array([[0.3, 0.3]]))[0, 0])
     True
     """
     s = np.asarray(scores, dtype=np.float64)
+    if not s.size:
+        return s if inplace else s.copy()
     finite = np.isfinite(s)
-    scale = np.where(finite, np.abs(s), 0.0).max(axis=1, keepdims=True) if s.size else np.ones((len(s), 1))
+    if finite.all():
+        scale = np.maximum(s.max(axis=1, keepdims=True), -s.min(axis=1, keepdims=True))
+    else:
+        scale = np.where(finite, np.abs(s), 0.0).max(axis=1, keepdims=True)
     scale[scale == 0] = 1.0
     unit = 10.0 ** (np.floor(np.log10(scale)) - (digits - 1))
-    return np.where(finite, np.round(s / unit) * unit, s)
+    out = np.divide(s, unit, out=s if inplace else None)
+    np.round(out, out=out)
+    out *= unit
+    return out
+
+
+def _top_k_reference(scores: np.ndarray, k: int) -> np.ndarray:
+    """:func:`_top_k` by the definition: a stable sort of every row (for tests and crowded ties)."""
+    return np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k].astype(np.int64)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Column indices of the ``k`` best scores per row: higher first, equal scores by lower column.
 
-    The same result as ``np.argsort(-scores, axis=1, kind="stable")[:, :k]``, but only the
-    candidates at or above each row's k-th best score are sorted.
+    The same result as ``np.argsort(-scores, axis=1, kind="stable")[:, :k]`` (see
+    :func:`_top_k_reference`): the tie order is defined by that stable sort. Only ``k``
+    candidates per row are sorted: ``np.argpartition`` picks them. In a row whose ``k``-th best
+    score is shared by more columns than were picked ("crowded": a list topped up with zeros),
+    the pick is replaced by every better column plus the lowest tied columns; a row with fewer
+    than ``k`` non-NaN scores is sorted whole.
 
     >>> _top_k(np.array([[1.0, 3.0, 3.0, 2.0]]), 2)
     array([[1, 2]])
     """
-    neg = -scores
-    n_rows, n_cols = scores.shape
+    neg = -np.asarray(scores)
+    n_cols = neg.shape[1]
     if k >= n_cols:
-        return np.argsort(neg, axis=1, kind="stable")[:, :k]
-    kth = np.partition(neg, k - 1, axis=1)[:, k - 1:k]
-    better = neg < kth
-    ties = neg == kth
-    room = k - better.sum(axis=1)
-    take = better | ties
-    crowded = ties.sum(axis=1) > room
-    if crowded.any():
-        # among the ties at the k-th score, the lowest columns fill the remaining places
-        t = ties[crowded]
-        take[crowded] = better[crowded] | (t & (np.cumsum(t, axis=1, dtype=np.int32) <= room[crowded, None]))
-    r, c = np.nonzero(take)
-    o = np.lexsort((c, neg[r, c], r))
-    return c[o].reshape(n_rows, k).astype(np.int64)
+        return np.argsort(neg, axis=1, kind="stable")[:, :k].astype(np.int64)
+    part = np.argpartition(neg, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(neg, part, axis=1)
+    kth = vals.max(axis=1, keepdims=True)
+    lost = np.isnan(kth[:, 0])                        # fewer than k numbers: sort the row
+    if lost.any():
+        part[lost] = np.argsort(neg[lost], axis=1, kind="stable")[:, :k]
+    # crowded rows: ties at the k-th score were left out of the pick, so the pick may not hold
+    # the lowest tied columns; take every better column and the first tied ones
+    crowded = np.flatnonzero(((neg == kth).sum(axis=1) > (vals == kth).sum(axis=1)) & ~lost)
+    if len(crowded):
+        sub = neg[crowded]
+        better, ties = sub < kth[crowded], sub == kth[crowded]
+        room = k - better.sum(axis=1)
+        br, bc = np.nonzero(better)
+        tr, tc = np.nonzero(ties)                      # row-major: columns ascending in each row
+        first = np.concatenate([[0], np.cumsum(ties.sum(axis=1))[:-1]])
+        keep = np.arange(len(tr)) - first[tr] < room[tr]
+        r, c = np.concatenate([br, tr[keep]]), np.concatenate([bc, tc[keep]])
+        o = np.lexsort((c, sub[r, c], r))
+        part[crowded] = c[o].reshape(len(crowded), k)
+    redo = np.flatnonzero(lost) if not len(crowded) else np.union1d(np.flatnonzero(lost), crowded)
+    if len(redo):
+        vals[redo] = np.take_along_axis(neg[redo], part[redo], axis=1)
+    order = np.lexsort((part, vals), axis=1)
+    return np.take_along_axis(part, order, axis=1).astype(np.int64)
 
 
 def _you_bought(rec: Recommender, row: int, col: int) -> str | None:

@@ -97,6 +97,22 @@ def _pairs(history: pd.DataFrame) -> pd.MultiIndex:
     return pd.MultiIndex.from_frame(history[["customer_id", "item"]].drop_duplicates().astype("str"))
 
 
+def _seen_pairs(split: Split) -> pd.MultiIndex:
+    """The (customer, item) pairs the split's customers bought before the cutoff, kept on the split.
+
+    Every :func:`evaluate` of a split needs them; they are computed once and stored on the split
+    object, valid while its ``train`` and ``customers`` are the same objects (a split whose frames
+    are replaced computes them again).
+    """
+    key = (id(split.train), id(split.customers), len(split.train), len(split.customers))
+    cached = split.__dict__.get("_seen_pairs")
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    seen = _pairs(split.train[split.train["customer_id"].isin(split.customers)])
+    split.__dict__["_seen_pairs"] = (key, seen)
+    return seen
+
+
 def _repeat_share(recommendations: pd.DataFrame, seen: pd.MultiIndex, k: int) -> pd.Series:
     r = recommendations.loc[recommendations["rank"] <= k, ["customer_id", "item"]].astype("str")
     hit = pd.MultiIndex.from_frame(r).isin(seen)
@@ -139,37 +155,54 @@ def ranking_metrics(recommendations: pd.DataFrame, truth: pd.DataFrame, k: int =
     check_frame(truth, ["customer_id", "item"], "ranking_metrics", what="the truth frame",
                 fix="Pass the relevant (customer_id, item) pairs, e.g. split.truth.")
     k = check_positive_int(k, "ranking_metrics", "k")
-    t = truth[["customer_id", "item"]].astype({"customer_id": "str", "item": "str"}).drop_duplicates()
-    n_rel = t.groupby("customer_id").size()
-    customers = pd.Index(np.sort(n_rel.index.to_numpy(dtype=object)).astype(str), name="customer_id")
+    # Strings become integer codes once; the sums run over each list in rank order with pandas'
+    # grouped sum (_group_sums), as they always did: the same numbers to the last bit.
+    t_cust = truth["customer_id"].astype("str").to_numpy(dtype=object)
+    t_item = truth["item"].astype("str").to_numpy(dtype=object)
+    customers = pd.Index(np.sort(pd.unique(t_cust)).astype(str), name="customer_id")
     r = recommendations.loc[recommendations["rank"] <= k, ["customer_id", "rank", "item"]]
-    r = r.astype({"customer_id": "str", "item": "str"})
-    r = r[r["customer_id"].isin(customers)]
-    hit_pairs = pd.MultiIndex.from_frame(t)
-    rel = pd.MultiIndex.from_frame(r[["customer_id", "item"]]).isin(hit_pairs)
-    r = r.assign(rel=rel.astype(np.float64))
-    r = r.sort_values(["customer_id", "rank"], kind="stable")
-    r["cum_hits"] = r.groupby("customer_id")["rel"].cumsum()
-    r["gain"] = r["rel"] / np.log2(r["rank"].to_numpy(dtype=np.float64) + 1.0)
-    r["prec_at"] = r["rel"] * r["cum_hits"] / r["rank"].to_numpy(dtype=np.float64)
-    agg = r.groupby("customer_id").agg(hits=("rel", "sum"), dcg=("gain", "sum"), ap=("prec_at", "sum"))
-    agg = agg.reindex(customers, fill_value=0.0)
-    nr = n_rel.reindex(customers).to_numpy(dtype=np.int64)
+    r_cust = customers.get_indexer(r["customer_id"].astype("str").to_numpy(dtype=object))
+    inside = r_cust >= 0
+    r_item = r["item"].astype("str").to_numpy(dtype=object)[inside]
+    item_codes, item_names = pd.factorize(np.concatenate([t_item, r_item]))
+    n_items = max(len(item_names), 1)
+    t_key = np.unique(customers.get_indexer(t_cust).astype(np.int64) * n_items + item_codes[:len(t_item)])
+    nr = np.bincount(t_key // n_items, minlength=len(customers)).astype(np.int64)
+    r_key = r_cust[inside].astype(np.int64) * n_items + item_codes[len(t_item):]
+    rank = r["rank"].to_numpy()[inside]
+    order = np.lexsort((rank, r_cust[inside]))               # by customer, then rank; ties keep row order
+    cust, rank = r_cust[inside][order], rank[order].astype(np.float64)
+    rel = np.isin(r_key[order], t_key).astype(np.float64)
+    hits, dcg, ap = _group_sums(cust, rank, rel, len(customers))
     discounts = np.concatenate([[0.0], np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))])
     ideal = discounts[np.minimum(nr, k)]
-    hits = agg["hits"].to_numpy()
     out = pd.DataFrame({
         "customer_id": customers.astype("str"),
         "n_relevant": nr,
         "hits": hits.astype(np.int64),
         "precision": hits / k,
         "recall": hits / nr,
-        "ndcg": agg["dcg"].to_numpy() / ideal,
-        "map": agg["ap"].to_numpy() / np.minimum(nr, k),
+        "ndcg": dcg / ideal,
+        "map": ap / np.minimum(nr, k),
         "hit": (hits > 0).astype(np.float64),
     })
     return out.reset_index(drop=True)
 
+
+def _group_sums(cust: np.ndarray, rank: np.ndarray, rel: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per customer code (0..n-1): hits, DCG and the sum of precision at each hit, of lists sorted by (customer, rank).
+
+    The sums are pandas' grouped sums over each list in rank order (compensated summation): the
+    numbers :func:`ranking_metrics` has always given, to the last bit.
+    """
+    start = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]]) if len(cust) else np.zeros(0, dtype=np.int64)
+    length = np.diff(np.r_[start, len(cust)])
+    cum_hits = np.cumsum(rel) - np.repeat(np.r_[0.0, np.cumsum(rel)][start], length)   # counts: exact
+    parts = pd.DataFrame({"rel": rel, "gain": rel / np.log2(rank + 1.0), "prec_at": rel * cum_hits / rank})
+    sums = parts.groupby(cust, sort=True).sum()
+    out = np.zeros((3, n))
+    out[:, sums.index.to_numpy(dtype=np.int64)] = sums.to_numpy().T
+    return out[0], out[1], out[2]
 
 def coverage(recommendations: pd.DataFrame, catalogue: Iterable[Any] | int) -> float:
     """Catalogue coverage: distinct recommended items / catalogue size.
@@ -243,22 +276,19 @@ def evaluate(
     if fit:
         recommender.fit(split.train)
     truths = {view: _truth_of(split, view) for view in views}
-    lists = {}
-    for exclude in (None, "seen"):
-        users = [truths[v]["customer_id"] for v in views if (v in _EXCLUDE_SEEN) == (exclude == "seen")]
-        if users:
-            customers = pd.Index(np.sort(pd.concat(users).unique()))
-            lists[exclude] = recommender.recommend(customers, k=k, exclude=exclude)
+    lists = _lists(recommender, truths, k)
     per, rows = [], []
     buyers = pd.Series(recommender.buyers_, index=recommender.items_)
-    seen = _pairs(split.train[split.train["customer_id"].isin(split.customers)])
+    seen = _seen_pairs(split)
     shares = {exclude: _repeat_share(recs, seen, k) for exclude, recs in lists.items()}
     for view in views:
         truth = truths[view]
         customers = pd.Index(np.sort(truth["customer_id"].unique()))
         exclude = "seen" if view in _EXCLUDE_SEEN else None
         recs = lists[exclude]
-        recs = recs[recs["customer_id"].isin(customers)]
+        listed = recs["customer_id"].unique()
+        if len(listed) != len(customers) or not (np.asarray(listed, dtype=object) == customers.to_numpy(dtype=object)).all():
+            recs = recs[recs["customer_id"].isin(customers)]     # a view on part of the list's customers
         m = ranking_metrics(recs, truth, k=k).assign(method=name, view=view)
         per.append(m)
         row = {"method": name, "view": view, "customers": len(m)}
@@ -268,6 +298,31 @@ def evaluate(
         row["repeat_share"] = float(shares[exclude].reindex(customers, fill_value=0.0).mean())
         rows.append(row)
     return pd.concat(per, ignore_index=True), pd.DataFrame(rows)
+
+
+def _lists(recommender: Recommender, truths: dict[str, pd.DataFrame], k: int) -> dict[Any, pd.DataFrame]:
+    """The lists each exclusion needs (``None``: full lists; ``"seen"``: discovery lists), from one scoring pass.
+
+    The same frames as ``recommender.recommend(customers, k, exclude)`` for the sorted customers
+    of the views that use each exclusion; every customer is scored once (:meth:`Recommender._ranked`).
+    """
+    recommender._check_fitted("recommend")
+    k = check_positive_int(k, f"{type(recommender).__name__}.recommend", "k")
+    wanted = {}
+    for exclude in (None, "seen"):
+        users = [t["customer_id"] for v, t in truths.items() if (v in _EXCLUDE_SEEN) == (exclude == "seen")]
+        if users:
+            wanted[exclude] = pd.Index(np.sort(pd.concat(users).unique()))
+    if not wanted:
+        return {}
+    union = pd.Index(np.sort(pd.concat([c.to_series() for c in wanted.values()]).unique()))
+    index, rows = recommender._customer_rows(union)
+    spec = {}
+    for exclude, customers in wanted.items():
+        member = index.isin(recommender._customer_rows(customers)[0])
+        drops = recommender._exclusions(index, rows, exclude)
+        spec[exclude] = (None if member.all() else member, drops)
+    return recommender._ranked(index, rows, k, spec)
 
 
 def summarize(per_customer: pd.DataFrame, metrics: Iterable[str] = METRICS, n_boot: int = 1000, level: float = 0.95,

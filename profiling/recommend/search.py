@@ -30,13 +30,15 @@ from profiling.validation import check_positive_int
 __all__ = ["grid_search", "tune_blend"]
 
 
-def _fast_ndcg(scores: np.ndarray, relevant: np.ndarray, n_relevant: np.ndarray, k: int) -> float:
+def _fast_ndcg(scores: np.ndarray, relevant: np.ndarray, n_relevant: np.ndarray, k: int, owned: bool = False) -> float:
     """Mean NDCG@k of dense scores, ranked as ``recommend`` ranks them (settled scores, ties by column).
+
+    ``owned=True``: ``scores`` is a float64 scratch array the caller gives up (settled in place).
 
     >>> _fast_ndcg(np.array([[0.9, 0.1, 0.5]]), np.array([[False, False, True]]), np.array([1]), k=2)
     0.6309297535714575
     """
-    top = _top_k(_settle_ties(scores), min(k, scores.shape[1]))
+    top = _top_k(_settle_ties(scores, inplace=owned), min(k, scores.shape[1]))
     gains = np.take_along_axis(relevant, top, axis=1).astype(np.float64)
     disc = 1.0 / np.log2(np.arange(2, gains.shape[1] + 2))
     full = 1.0 / np.log2(np.arange(2, k + 2))
@@ -100,10 +102,15 @@ def tune_blend(
         b = first.baskets_[rows[known]].tocoo()
         seen[known[b.row], b.col] = True
 
-    def score(total: np.ndarray) -> float:
-        total = total.copy()
-        total[seen] = -np.inf
-        return _fast_ndcg(total, relevant, n_relevant, k)
+    any_seen = bool(seen.any())
+
+    def score(total: np.ndarray, owned: bool = False) -> float:
+        # owned: a fresh sum that nothing else reads, settled in place instead of copied
+        if not owned or total.dtype != np.float64:
+            total = np.array(total, dtype=np.float64, copy=True)
+        if any_seen:
+            total[seen] = -np.inf
+        return _fast_ndcg(total, relevant, n_relevant, k, owned=True)
 
     single = {n: score(scaled[n]) for n in names}
     anchor = anchor or max(names, key=lambda n: (single[n], -names.index(n)))
@@ -122,7 +129,7 @@ def tune_blend(
             for g in grid:
                 if g == weights[n]:
                     continue
-                trial = score(rest + g * scaled[n])
+                trial = score(rest + g * scaled[n], owned=True)
                 if trial > best + 1e-12 or (abs(trial - best) <= 1e-12 and g < weights[n]):
                     best, weights[n] = trial, g
             total = rest + weights[n] * scaled[n]
