@@ -4,7 +4,8 @@ The data (generated into a temporary folder, not timed, never in git), all from
 :func:`profiling.datasets.make_transactions` (about 50 lines per customer):
 
 * ``5M CSV``: the export of ``benchmarks/report.py`` (another shop's column names, day-first dates);
-* ``10M``, ``20M`` and ``100M Parquet``: canonical columns, written 5M lines at a time (each block its
+  ``500k``, ``1M`` and ``2M CSV`` the same export, smaller (with ``--pandas``: where is pandas faster?);
+* ``10M``, ``20M``, ``50M`` and ``100M Parquet``: canonical columns, written 5M lines at a time (each block its
   own customers and invoices), so that generating 100M lines needs no more memory than 5M.
 
 Each run is its own process, started the way an analyst runs the command
@@ -24,6 +25,7 @@ Usage (from the repository root; the full run takes about an hour on 2 cores)::
     .venv/bin/python benchmarks/scale.py                  # everything
     .venv/bin/python benchmarks/scale.py --small          # the same steps on 1/100 of the lines
     .venv/bin/python benchmarks/scale.py --only csv5m,pq100m
+    .venv/bin/python benchmarks/scale.py --only csv500k,csv1m,csv2m,csv5m --pandas   # the rule of --engine auto
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ sys.path.insert(0, str(HERE))
 import report as _report  # noqa: E402  (benchmarks/report.py: the 5M-line CSV export)
 
 BLOCK = 5_000_000          # lines generated and written at a time
-STEPS = ("csv5m", "pq20m", "pq100m", "spark10m", "rfm10m")
+STEPS = ("csv500k", "csv1m", "csv2m", "csv5m", "pq20m", "pq50m", "pq100m", "spark10m", "rfm10m")
+#: The CSV steps: lines of the export of benchmarks/report.py.
+CSV_LINES = {"csv500k": 5e5, "csv1m": 1e6, "csv2m": 2e6, "csv5m": 5e6}
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,13 +91,13 @@ def write_parquet(lines: float, path: Path, seed: int = 0) -> tuple[int, int]:
 
 def make_data(step: str, folder: Path, scale: float) -> dict:
     started = time.perf_counter()
-    if step == "csv5m":
-        path, lines, customers = _report.export(5e6 * scale, folder, "csv")
+    if step in CSV_LINES:
+        path, lines, customers = _report.export(CSV_LINES[step] * scale, folder, "csv")
         options = ["--columns", ",".join(f'{k}="{v}"' for k, v in _report.THEIR_NAMES.items()),
                    "--timestamp-format", _report.DAY_FIRST]
         info = {"path": path, "lines": lines, "customers": customers, "options": options, "kind": "csv"}
     else:
-        size = {"pq20m": 20e6, "pq100m": 100e6, "spark10m": 10e6}[step] * scale
+        size = {"pq20m": 20e6, "pq50m": 50e6, "pq100m": 100e6, "spark10m": 10e6}[step] * scale
         path = folder / f"{step}.parquet"
         lines, customers = write_parquet(size, path)
         info = {"path": path, "lines": lines, "customers": customers, "options": [], "kind": "parquet"}
@@ -105,6 +109,11 @@ def make_data(step: str, folder: Path, scale: float) -> dict:
 # --------------------------------------------------------------------------------------------
 # measuring a process
 # --------------------------------------------------------------------------------------------
+
+
+def load_text() -> str:
+    """The machine's load average (1, 5, 15 minutes): other processes share the cores."""
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def measure(command: list[str]) -> dict:
@@ -126,7 +135,7 @@ def measure(command: list[str]) -> dict:
         seconds = time.perf_counter() - started
         out.seek(0)
         err.seek(0)
-        return {"seconds": seconds, "peak_mb": peak / 2**20, "returncode": proc.returncode,
+        return {"seconds": seconds, "peak_mb": peak / 2**20, "returncode": proc.returncode, "load": load_text(),
                 "stdout": out.read(), "stderr": err.read()}
 
 
@@ -195,9 +204,10 @@ def compare_tables(a: pd.DataFrame, b: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="1/100 of the lines (a quick check of the steps)")
-    parser.add_argument("--only", default=",".join(STEPS), help=f"steps, comma-separated, from {','.join(STEPS)}")
+    parser.add_argument("--only", default="csv5m,pq20m,pq100m,spark10m,rfm10m", help=f"steps, comma-separated, from {','.join(STEPS)}")
     parser.add_argument("--dir", default=None, help="folder for the data (default: a temporary folder, removed)")
-    parser.add_argument("--pandas", action="store_true", help="also run --engine pandas on the 5M-line CSV")
+    parser.add_argument("--pandas", action="store_true", help="also run --engine pandas on the CSV files (the rule of "
+                        "--engine auto: where pandas is faster)")
     args = parser.parse_args(argv)
     steps = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = sorted(set(steps) - set(STEPS))
@@ -216,16 +226,17 @@ def main(argv: list[str] | None = None) -> None:
                 rows.extend(rfm_step(scale))
                 continue
             info = make_data(step, folder, scale)
-            name = {"csv5m": "CSV", "pq20m": "Parquet", "pq100m": "Parquet", "spark10m": "Parquet"}[step]
+            name = "CSV" if step in CSV_LINES else "Parquet"
             label = f"{info['lines'] / 1e6:.1f}M-line {name}"
             print(f"\n{label}: {info['lines']:,} lines, {info['customers']:,} customers, {info['mb']:,.0f} MB "
                   f"(generated in {info['seconds']:.0f} s, not timed)", flush=True)
             bare = run_bare(info)
             rows.append({"data": label, "run": "bare duckdb (yardstick)", "seconds": bare["seconds"],
-                         "peak MB": bare["peak_mb"], "x bare": 1.0})
-            print(f"  bare duckdb scan and aggregate: {bare['seconds']:.1f} s, {bare['peak_mb']:,.0f} MB", flush=True)
+                         "peak MB": bare["peak_mb"], "x bare": 1.0, "load": bare["load"]})
+            print(f"  bare duckdb scan and aggregate: {bare['seconds']:.1f} s, {bare['peak_mb']:,.0f} MB "
+                  f"({bare['load']} after it)", flush=True)
             engines = ["duckdb", "spark"] if step == "spark10m" else ["duckdb"]
-            if step == "csv5m" and args.pandas:
+            if step in CSV_LINES and args.pandas:
                 engines.append("pandas")
             tables = {}
             for engine in engines:
@@ -234,9 +245,11 @@ def main(argv: list[str] | None = None) -> None:
                 r = run_profiles(info, engine, out, extra)
                 tables[engine] = out
                 rows.append({"data": label, "run": f"profiling profiles --engine {engine}", "seconds": r["seconds"],
-                             "peak MB": r["peak_mb"], "x bare": r["seconds"] / bare["seconds"]})
+                             "peak MB": r["peak_mb"], "x bare": r["seconds"] / bare["seconds"],
+                             "load": r["load"]})
                 stages = [line for line in r["stderr"].splitlines() if line.startswith("[")]
-                print(f"  --engine {engine}: {r['seconds']:.1f} s, {r['peak_mb']:,.0f} MB", flush=True)
+                print(f"  --engine {engine}: {r['seconds']:.1f} s, {r['peak_mb']:,.0f} MB ({r['load']} after it)",
+                      flush=True)
                 for line in stages:
                     print(f"      {line}", flush=True)
             if step == "spark10m":
@@ -274,7 +287,7 @@ def rfm_step(scale: float) -> list[dict]:
         label = f"{n_rows / 1e6:.1f}M rows (frame)"
         for engine in ("rfm_summary (duckdb)", "rfm lifetimes"):
             rows.append({"data": label, "run": engine, "seconds": reports[engine]["seconds"],
-                         "peak MB": reports[engine]["peak_mb"], "x bare": float("nan")})
+                         "peak MB": reports[engine]["peak_mb"], "x bare": float("nan"), "load": load_text()})
     return rows
 
 

@@ -257,3 +257,33 @@ def test_the_spark_query_is_the_duckdb_query_respelled() -> None:
     with pytest.raises(RuntimeError, match="update the Spark rewrite"):
         spark_features_sql(FEATURES_SQL.replace("quantile_cont", "median"), pd.Timestamp("2021-06-01"), 1.0)
     assert strftime_to_java("%Y-%m-%dT%H:%M:%S.%f") == "yyyy-M-d'T'H:m:s.SSSSSS"
+
+
+# --------------------------------------------------------------------------------------------
+# the rule of engine="auto" and DuckDB's memory limit
+# --------------------------------------------------------------------------------------------
+
+
+def test_auto_follows_the_measured_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tx = datasets.make_transactions(40, n_items=30, random_state=0)
+    parquet, csv = tmp_path / "orders.parquet", tmp_path / "orders.csv"
+    tx.to_parquet(parquet)
+    tx.to_csv(csv, index=False)
+    assert engines.estimate_lines(parquet) == len(tx)
+    assert engines.estimate_lines(csv) == pytest.approx(len(tx), rel=0.05)
+    assert engines.estimate_lines(tmp_path / "missing.csv") is None
+    assert engines.choose_engine("auto", parquet) == "pandas"  # below AUTO_LINES
+    monkeypatch.setattr(engines, "AUTO_LINES", len(tx) - 100)
+    assert engines.choose_engine("auto", parquet) == "duckdb"
+    assert engines.choose_engine("auto", csv) == "duckdb"
+    with pytest.raises(ValueError, match="engine must be one of"):
+        engines.choose_engine("polars", parquet)
+
+
+def test_the_memory_limit_grows_with_the_lines() -> None:
+    from profiling.engines.duck import MEMORY_CEILING, MEMORY_FLOOR, memory_limit_for
+
+    floor = f"{MEMORY_FLOOR // 10**6}MB"
+    assert memory_limit_for(None) == floor == memory_limit_for(1000) == memory_limit_for(5_000_000)
+    big = int(memory_limit_for(10**9).removesuffix("MB")) * 10**6
+    assert MEMORY_FLOOR <= big <= MEMORY_CEILING

@@ -50,14 +50,18 @@ import pandas as pd
 from profiling import profiles as _profiles
 from profiling import tags as _tags
 
-__all__ = ["AUTO_BYTES", "ENGINES", "PERSONA_SAMPLE", "choose_engine", "open_engine", "profile_table"]
+__all__ = ["AUTO_LINES", "ENGINES", "PERSONA_SAMPLE", "choose_engine", "estimate_lines", "open_engine",
+           "profile_table"]
 
 #: The engines, by name.
 ENGINES: tuple[str, ...] = ("pandas", "duckdb", "spark")
 
-#: ``engine="auto"`` picks DuckDB for files of at least this many bytes (50 MB: about 600,000 lines
-#: of CSV, which pandas holds in about 0.3 GB), pandas below.
-AUTO_BYTES = 50 * 2**20
+#: ``engine="auto"`` picks DuckDB for CSV and Parquet files of at least this many lines, pandas
+#: below. Chosen by measurement (``benchmarks/scale.py --only csv500k,csv1m --pandas`` and
+#: ``--only csv5m --pandas``, book/scale.md), on one 2-core machine: DuckDB was faster than pandas
+#: at every size measured -- 0.5M, 1M and 5.1M lines -- and needed less memory; sizes below 0.5M
+#: lines were not measured, so they stay with pandas, the chapters' path.
+AUTO_LINES = 500_000
 
 #: With more customers than this, the scale engines fit the personas on a seeded sample of this
 #: many customers and assign everyone to the nearest persona: choosing k fits KMeans 7 x 10 times
@@ -65,12 +69,38 @@ AUTO_BYTES = 50 * 2**20
 PERSONA_SAMPLE = 20_000
 
 
+def estimate_lines(path: str | Path) -> int | None:
+    """The lines of a CSV or Parquet file: Parquet's row count, or a CSV's size over the mean length of its
+    first lines (1 MB read); ``None`` for other files."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        return None
+    if suffix in {".parquet", ".pq"}:
+        import pyarrow.parquet as pq
+
+        try:
+            return int(pq.ParquetFile(path).metadata.num_rows)
+        except Exception:  # not a Parquet table: the loader's message comes later
+            return None
+    if suffix in {".csv", ".txt", ".tsv"}:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+        lines = head.count(b"\n")
+        return int(size / (len(head) / lines)) if lines else 1
+    return None
+
+
 def choose_engine(engine: str, path: str | Path) -> str:
-    """The engine ``"auto"`` stands for on this file (DuckDB from :data:`AUTO_BYTES` up), or ``engine`` checked."""
+    """The engine ``"auto"`` stands for on this file, or ``engine`` checked.
+
+    ``"auto"``: DuckDB for CSV and Parquet files of at least :data:`AUTO_LINES` lines
+    (:func:`estimate_lines`), pandas for smaller ones and for other files (Excel).
+    """
     if engine == "auto":
-        path = Path(path)
-        big = path.is_file() and path.stat().st_size >= AUTO_BYTES
-        return "duckdb" if big and path.suffix.lower() in {".csv", ".txt", ".tsv", ".parquet", ".pq"} else "pandas"
+        lines = estimate_lines(path)
+        return "duckdb" if lines is not None and lines >= AUTO_LINES else "pandas"
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {('auto', *ENGINES)}, got {engine!r}")
     return engine
@@ -130,7 +160,7 @@ class PandasSession:
         self.close()
 
 
-def open_engine(engine: str, *, memory_limit: str = "1GB", threads: int = 2, temp_dir: str | Path | None = None,
+def open_engine(engine: str, *, memory_limit: str | None = None, threads: int = 2, temp_dir: str | Path | None = None,
                 master: str | None = None, spark_conf: dict[str, str] | None = None) -> Any:
     """A session of ``engine`` (``"pandas"``, ``"duckdb"`` or ``"spark"``): ``load(path, ...)``, then ``profile_table(cutoff, ...)``.
 
@@ -162,7 +192,7 @@ def profile_table(
     k_candidates: Any = None,
     random_state: int | None = None,
     persona_sample: int | None = PERSONA_SAMPLE,
-    memory_limit: str = "1GB",
+    memory_limit: str | None = None,
     threads: int = 2,
     temp_dir: str | Path | None = None,
     master: str | None = None,
@@ -187,7 +217,7 @@ def profile_table(
         Fit the personas on a seeded sample of this many customers when there are more
         (:func:`profiling.profiles.profiles_from_features`); ``None`` fits on all.
     memory_limit, threads, temp_dir
-        DuckDB's memory limit (e.g. ``"1GB"``; beyond it DuckDB spills to ``temp_dir``), its threads,
+        DuckDB's memory limit (e.g. ``"2GB"``; default: by the file's lines, :func:`profiling.engines.duck.memory_limit_for`; beyond it DuckDB spills to ``temp_dir``), its threads,
         and the folder of its database and spill files (default: the system's temporary folder).
     master, spark_conf
         Spark's master URL (default ``local[2]``, two local cores; under ``spark-submit`` the master

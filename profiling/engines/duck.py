@@ -41,14 +41,39 @@ from profiling.engines._input import Plan, sql_text
 from profiling.engines._sql import DUCKDB, clean_sql, convert_sql
 from profiling.windows import resolve_cutoff
 
-__all__ = ["DuckSession"]
+__all__ = ["MEMORY_CEILING", "MEMORY_FLOOR", "MEMORY_PER_LINE", "DuckSession", "memory_limit_for"]
+
+#: DuckDB's memory limit when none is given: :data:`MEMORY_PER_LINE` bytes per line of the file
+#: (estimated from Parquet's row count or a CSV's size), at least :data:`MEMORY_FLOOR` and at most
+#: :data:`MEMORY_CEILING` or half the memory available. The floor keeps the process of
+#: ``profiling profiles`` within 1 GB on 5M lines (Python, pandas and the customer level take about
+#: 0.4 GB besides); above it the limit grows with the lines, so that the duplicate rule's
+#: ``DISTINCT`` and the features' windows do not spill to disk when memory is there (with 1 GB they
+#: spilled from 10M lines on, and the features then took nineteen times longer for four times the
+#: lines); the ceiling keeps 100M lines within 4 GB. ``benchmarks/scale.py`` measures it.
+MEMORY_PER_LINE = 100
+MEMORY_FLOOR = 600 * 10**6
+MEMORY_CEILING = 3 * 10**9
+
+
+def memory_limit_for(lines: int | None) -> str:
+    """DuckDB's memory limit for a file of ``lines`` lines (the rule above), e.g. ``'600MB'``.
+
+    >>> memory_limit_for(5_000_000), memory_limit_for(None)
+    ('600MB', '600MB')
+    """
+    import psutil
+
+    ceiling = min(MEMORY_CEILING, psutil.virtual_memory().available // 2)
+    want = MEMORY_FLOOR if lines is None else lines * MEMORY_PER_LINE
+    return f"{max(MEMORY_FLOOR, min(want, ceiling)) // 10**6}MB"
 
 
 @dataclass
 class DuckSession(LineEngine):
     """One DuckDB database in a temporary folder (spilling there too), for one file."""
 
-    memory_limit: str = "1GB"
+    memory_limit: str | None = None  # None: memory_limit_for(the file's lines), set by load()
     threads: int = 2
     temp_dir: str | Path | None = None
     folder: Path = field(init=False)
@@ -62,7 +87,7 @@ class DuckSession(LineEngine):
         self.folder = Path(tempfile.mkdtemp(prefix="profiling-duckdb-", dir=parent))
         # An in-memory database whose tables and intermediates spill to the folder beyond memory_limit.
         self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET memory_limit = {sql_text(self.memory_limit)}")
+        self.con.execute(f"SET memory_limit = {sql_text(self.memory_limit or memory_limit_for(None))}")
         self.con.execute(f"SET threads = {int(self.threads)}")
         self.con.execute(f"SET temp_directory = {sql_text(str(self.folder / 'spill'))}")
         self.con.execute("SET preserve_insertion_order = false")
@@ -78,6 +103,13 @@ class DuckSession(LineEngine):
     # ---------------------------------------------------------------------------------------
     # reading
     # ---------------------------------------------------------------------------------------
+
+    def load(self, path: str | Path, **options: Any) -> dict[str, Any]:
+        if self.memory_limit is None:
+            from profiling.engines import estimate_lines
+
+            self.con.execute(f"SET memory_limit = {sql_text(memory_limit_for(estimate_lines(path)))}")
+        return super().load(path, **options)
 
     def _scan(self, p: Plan) -> str:
         path = sql_text(str(p.read_path))
