@@ -81,7 +81,7 @@ def estimate_lines(path: str | Path) -> int | None:
 
         try:
             return int(pq.ParquetFile(path).metadata.num_rows)
-        except Exception:  # not a Parquet table: the loader's message comes later
+        except (OSError, ValueError):  # not a Parquet table (pyarrow's ArrowInvalid): the loader's message later
             return None
     if suffix in {".csv", ".txt", ".tsv"}:
         size = path.stat().st_size

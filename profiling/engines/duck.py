@@ -5,8 +5,11 @@ every line as :func:`profiling.datasets.load_transactions` does, applies the cle
 :func:`profiling.profiles.profile_table` (:func:`profiling.cleaning.default_rules` with
 ``keep_returns=True``) and runs the query of :func:`profiling.features.customer_features`
 (:data:`profiling.features.FEATURES_SQL`, the same text) on the cleaned lines. What comes back is
-one row per customer. The database lives in a temporary folder; with more data than
-``memory_limit``, DuckDB writes what does not fit there (spilling) instead of failing.
+one row per customer. Each line is converted once and stored, compressed, as a Parquet file of
+the session's temporary folder (``lines``); the checks, the summary and the cleaning read it, and
+the cleaned lines are stored the same way (``kept``, ``clean``). With more data than
+``memory_limit`` (by default :func:`memory_limit_for` the file's lines), DuckDB writes what does
+not fit to that folder (spilling) instead of failing.
 
 The rules, line by line (identical results to the pandas path, tested in ``tests/test_engines.py``):
 
