@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from profiling.numeric import one_thread, unit_rows
+from profiling.numeric import one_thread, top_k, unit_rows
 from profiling.validation import check_frame
 from profiling.windows import resolve_cutoff
 
@@ -577,38 +577,8 @@ def rank_items(
                 drop = list(exclude[start + offset])
                 if drop:
                     block[offset, drop] = -np.inf
-        out[start : start + chunk] = _top_k_stable(-block, k)
+        out[start : start + chunk] = top_k(block, k)
     return out
-
-
-def _top_k_stable(costs: np.ndarray, k: int) -> np.ndarray:
-    """``np.argsort(costs, axis=1, kind="stable")[:, :k]``, without sorting whole rows.
-
-    Per row, the k-th smallest cost ``t`` is found by partition; the items with cost ``<= t``
-    (at least ``k``, more when ``t`` is tied) are kept in item order and only they are sorted,
-    stably, so ties keep the lower item row first, exactly as the full stable sort does.
-
-    Example
-    -------
-    >>> _top_k_stable(np.array([[0.5, 0.1, 0.1, 0.9, 0.1]]), 2)
-    array([[1, 2]])
-    """
-    n_rows, n_cols = costs.shape
-    if k >= n_cols or np.isnan(costs).any():
-        return np.argsort(costs, axis=1, kind="stable")[:, :k]
-    kth = np.partition(costs, k - 1, axis=1)[:, k - 1 : k]
-    keep = costs <= kth
-    counts = keep.sum(axis=1)
-    # each row's candidates in item order, padded to the widest row with cost +inf
-    rows, cols = np.nonzero(keep)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    slot = np.arange(len(rows)) - starts[rows]
-    columns = np.zeros((n_rows, int(counts.max())), dtype=np.int64)
-    values = np.full(columns.shape, np.inf)
-    columns[rows, slot] = cols
-    values[rows, slot] = costs[rows, cols]
-    order = np.argsort(values, axis=1, kind="stable")[:, :k]
-    return np.take_along_axis(columns, order, axis=1)
 
 
 def next_purchase_metrics(recommended: np.ndarray, relevant: Sequence[set[int]], k: int = 10) -> dict[str, float]:

@@ -40,6 +40,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 
 from profiling.recommend.data import _check_interactions
+from profiling.numeric import top_k as _top_k
 from profiling.validation import check_is_fitted, check_positive_int
 
 __all__ = ["RECOMMENDATION_COLUMNS", "SCORE_DIGITS", "Recommender"]
@@ -320,50 +321,6 @@ def _settle_ties(scores: np.ndarray, digits: int = SCORE_DIGITS, inplace: bool =
 def _top_k_reference(scores: np.ndarray, k: int) -> np.ndarray:
     """:func:`_top_k` by the definition: a stable sort of every row (for tests and crowded ties)."""
     return np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k].astype(np.int64)
-
-
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the ``k`` best scores per row: higher first, equal scores by lower column.
-
-    The same result as ``np.argsort(-scores, axis=1, kind="stable")[:, :k]`` (see
-    :func:`_top_k_reference`): the tie order is defined by that stable sort. Only ``k``
-    candidates per row are sorted: ``np.argpartition`` picks them. In a row whose ``k``-th best
-    score is shared by more columns than were picked ("crowded": a list topped up with zeros),
-    the pick is replaced by every better column plus the lowest tied columns; a row with fewer
-    than ``k`` non-NaN scores is sorted whole.
-
-    >>> _top_k(np.array([[1.0, 3.0, 3.0, 2.0]]), 2)
-    array([[1, 2]])
-    """
-    neg = -np.asarray(scores)
-    n_cols = neg.shape[1]
-    if k >= n_cols:
-        return np.argsort(neg, axis=1, kind="stable")[:, :k].astype(np.int64)
-    part = np.argpartition(neg, k - 1, axis=1)[:, :k]
-    vals = np.take_along_axis(neg, part, axis=1)
-    kth = vals.max(axis=1, keepdims=True)
-    lost = np.isnan(kth[:, 0])                        # fewer than k numbers: sort the row
-    if lost.any():
-        part[lost] = np.argsort(neg[lost], axis=1, kind="stable")[:, :k]
-    # crowded rows: ties at the k-th score were left out of the pick, so the pick may not hold
-    # the lowest tied columns; take every better column and the first tied ones
-    crowded = np.flatnonzero(((neg == kth).sum(axis=1) > (vals == kth).sum(axis=1)) & ~lost)
-    if len(crowded):
-        sub = neg[crowded]
-        better, ties = sub < kth[crowded], sub == kth[crowded]
-        room = k - better.sum(axis=1)
-        br, bc = np.nonzero(better)
-        tr, tc = np.nonzero(ties)                      # row-major: columns ascending in each row
-        first = np.concatenate([[0], np.cumsum(ties.sum(axis=1))[:-1]])
-        keep = np.arange(len(tr)) - first[tr] < room[tr]
-        r, c = np.concatenate([br, tr[keep]]), np.concatenate([bc, tc[keep]])
-        o = np.lexsort((c, sub[r, c], r))
-        part[crowded] = c[o].reshape(len(crowded), k)
-    redo = np.flatnonzero(lost) if not len(crowded) else np.union1d(np.flatnonzero(lost), crowded)
-    if len(redo):
-        vals[redo] = np.take_along_axis(neg[redo], part[redo], axis=1)
-    order = np.lexsort((part, vals), axis=1)
-    return np.take_along_axis(part, order, axis=1).astype(np.int64)
 
 
 def _you_bought(rec: Recommender, row: int, col: int) -> str | None:
