@@ -1,0 +1,230 @@
+"""The book in another language, from the same notebooks: Sphinx's gettext workflow.
+
+    python tools/book_i18n.py extract            # refresh book/locales/zh_CN/LC_MESSAGES/*.po
+    python tools/book_i18n.py coverage           # translated share of every page
+    python tools/book_i18n.py check [PAGE]       # translations that changed code, math, links, numbers
+    python tools/book_i18n.py build --lang zh_CN # the Chinese edition, in _build/html/zh_CN/
+
+**extract** runs Sphinx's ``gettext`` builder over the book (one message template per page:
+``gettext_compact: false`` in book/_config.yml), then merges every template into the page's catalog
+``book/locales/<lang>/LC_MESSAGES/<page>.po`` with Babel: a new paragraph arrives untranslated, a
+paragraph whose English changed loses its translation (kept as an obsolete ``#~`` entry for the
+translator to reuse), finished translations stay. The catalogs are under version control; Sphinx
+compiles them to ``.mo`` itself when it builds the edition.
+
+**build** makes the edition in a staging folder that mirrors the repository (``book/``, ``profiling/``
+and ``data/`` linked, the notebooks copied): a chapter that declares a ``lang`` parameter is
+executed with papermill in that language (its generated sentences, figure labels and table headers
+come from the package's message catalog, :mod:`profiling.i18n`); the others keep their stored
+outputs. Sphinx then builds with ``language: <lang>``, every warning is an error, and the pages go to
+``_build/html/<lang>/``, next to the English edition (each page links to its twin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+LOCALES = ROOT / "book" / "locales"
+LANGUAGES = {"zh_CN": "用机器学习与大模型构建电商用户画像"}   # language -> the book's title in it
+BIN = Path(sys.executable).parent
+
+
+def catalog_path(lang: str, page: str) -> Path:
+    return LOCALES / lang / "LC_MESSAGES" / f"{page}.po"
+
+
+def _jupyter_book(config: Path, out: Path, *extra: str, source: Path = ROOT) -> None:
+    log = out / "build.log"
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [str(BIN / "jupyter-book"), "build", str(source), "--all", "--config", str(config),
+           "--toc", str(source / "book" / "_toc.yml"), "--path-output", str(out), *extra]
+    with log.open("w", encoding="utf-8") as handle:
+        code = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
+    text = log.read_text(encoding="utf-8")
+    warnings = [line for line in text.splitlines() if any(k in line for k in (": WARNING:", ": ERROR:", ": CRITICAL:"))]
+    if code or warnings:
+        sys.exit(f"book_i18n: the Sphinx build failed ({len(warnings)} warning(s)), see {log.relative_to(ROOT)}:\n"
+                 + "\n".join(warnings[:20]))
+
+
+def extract(langs: list[str]) -> None:
+    out = ROOT / "_build" / "gettext"
+    if out.exists():
+        shutil.rmtree(out)
+    _jupyter_book(ROOT / "book" / "_config.yml", out, "--builder", "custom", "--custom-builder", "gettext")
+    templates = sorted((out / "_build" / "gettext").rglob("*.pot"))
+    for lang in langs:
+        for pot in templates:
+            page = pot.relative_to(out / "_build" / "gettext").with_suffix("").as_posix()
+            with pot.open("rb") as handle:
+                template = read_po(handle)
+            target = catalog_path(lang, page)
+            if target.exists():
+                with target.open("rb") as handle:
+                    catalog = read_po(handle, locale=lang)
+                catalog.update(template, no_fuzzy_matching=True)
+            else:
+                catalog = Catalog(locale=lang, project="profiling course", version="", copyright_holder="The profiling course authors",
+                                  msgid_bugs_address="", last_translator="The profiling course authors", fuzzy=False)
+                for message in template:
+                    if message.id:
+                        catalog.add(message.id, "", context=message.context)
+            catalog.revision_date = catalog.creation_date = template.creation_date
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".po.tmp")
+            with tmp.open("wb") as handle:
+                write_po(handle, catalog, width=0, omit_header=False, sort_output=False, include_previous=False)
+            os.replace(tmp, target)
+    print(f"{len(templates)} pages -> {', '.join(str(LOCALES / lang) for lang in langs)}")
+
+
+def page_coverage(lang: str) -> dict[str, tuple[int, int]]:
+    """Page -> (translated messages, messages), from the catalogs under version control."""
+    result = {}
+    for po in sorted((LOCALES / lang / "LC_MESSAGES").rglob("*.po")):
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        messages = [m for m in catalog if m.id]
+        done = sum(1 for m in messages if m.string and not m.fuzzy)
+        result[po.relative_to(LOCALES / lang / "LC_MESSAGES").with_suffix("").as_posix()] = (done, len(messages))
+    return result
+
+
+#: What a translation must carry over verbatim: inline code, MyST roles ({cite:p}`key`), math, link
+#: and image targets, HTML tags with their attributes (glossary links), and the numbers.
+_VERBATIM = {
+    "code": re.compile(r"(?<![{}\w])`[^`]+`"),
+    "role": re.compile(r"\{[a-z:-]+\}`[^`]*`"),
+    "math": re.compile(r"\$\$?[^$]+\$\$?"),
+    "target": re.compile(r"\]\(([^)\s]+)\)"),
+    "tag": re.compile(r"<(/?[a-zA-Z][^>]*)>"),
+}
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9_])")
+#: Numbers that Chinese writes with 万 / 亿 (1.2 million -> 120 万) are not required verbatim.
+_SCALED = re.compile(r"\d[\d,.]*\s*(?:thousand|million|billion|trillion\b|千|万|亿)", re.IGNORECASE)
+
+
+def _verbatim(text: str) -> dict[str, list[str]]:
+    found = {name: sorted(p.findall(text)) for name, p in _VERBATIM.items()}
+    stripped = text
+    for p in (*_VERBATIM.values(), _SCALED):
+        stripped = p.sub(" ", stripped)
+    found["number"] = sorted(n.replace(",", "") for n in _NUMBER.findall(stripped))
+    return found
+
+
+def problems(lang: str, page: str | None = None) -> list[str]:
+    """Translations that lost or changed what must stay verbatim (code, roles, math, links, tags, numbers)."""
+    found = []
+    folder = LOCALES / lang / "LC_MESSAGES"
+    for po in sorted(folder.rglob("*.po")):
+        name = po.relative_to(folder).with_suffix("").as_posix()
+        if page and name != page:
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=lang)
+        for message in catalog:
+            if not (message.id and message.string):
+                continue
+            source, target = _verbatim(message.id), _verbatim(message.string)
+            for kind in source:
+                if source[kind] != target[kind]:
+                    missing = sorted(set(source[kind]) - set(target[kind]))
+                    extra = sorted(set(target[kind]) - set(source[kind]))
+                    found.append(f"{name}: {kind} differs (missing {missing}, added {extra}) in: {message.id[:70]!r}")
+    return found
+
+
+def coverage(lang: str) -> None:
+    rows = page_coverage(lang)
+    for page, (done, total) in rows.items():
+        print(f"{page:45s} {done:5d} / {total:5d}  {100 * done / max(total, 1):5.1f} %")
+    done = sum(d for d, _ in rows.values())
+    total = sum(t for _, t in rows.values())
+    print(f"{'all pages':45s} {done:5d} / {total:5d}  {100 * done / max(total, 1):5.1f} %")
+
+
+def _declares_lang(notebook: Path) -> bool:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            return any(line.split("=")[0].strip() == "lang" for line in "".join(cell["source"]).splitlines())
+    return False
+
+
+def build(lang: str, execute: bool = True) -> Path:
+    if lang not in LANGUAGES:
+        sys.exit(f"book_i18n: no edition for language {lang!r}; known: {', '.join(LANGUAGES)}")
+    stage = ROOT / "_build" / lang / "source"
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / "notebooks").mkdir(parents=True)
+    for name in ("book", "profiling", "data"):
+        (stage / name).symlink_to(os.path.relpath(ROOT / name, stage))
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        target = stage / "notebooks" / notebook.name
+        if execute and _declares_lang(notebook):
+            print(f"executing {notebook.name} with lang={lang} ...", flush=True)
+            subprocess.run([str(BIN / "papermill"), str(notebook), str(target), "-p", "lang", lang,
+                            "--cwd", str(ROOT / "notebooks"), "--kernel", "python3", "--no-progress-bar"],
+                           check=True, stdout=subprocess.DEVNULL)
+        else:
+            shutil.copy2(notebook, target)
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = LANGUAGES[lang]
+    config["sphinx"]["config"]["language"] = lang
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / "book" / path)
+                                            for name, path in config["sphinx"]["local_extensions"].items()}
+    config["bibtex_bibfiles"] = [str(stage / f) for f in config["bibtex_bibfiles"]]
+    config_file = stage / "_config.yml"
+    config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = ROOT / "_build" / lang
+    _jupyter_book(config_file, out, source=stage)
+    html = ROOT / "_build" / "html" / lang
+    if html.exists():
+        shutil.rmtree(html)
+    shutil.copytree(out / "_build" / "html", html)
+    print(f"The {lang} edition: {html.relative_to(ROOT)}/index.html")
+    return html
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("extract", help="refresh the catalogs from the book's English text")
+    p.add_argument("--lang", action="append", default=None)
+    p = sub.add_parser("coverage", help="translated share of every page")
+    p.add_argument("--lang", default="zh_CN")
+    p = sub.add_parser("check", help="translations that changed code, roles, math, links, tags or numbers")
+    p.add_argument("--lang", default="zh_CN")
+    p.add_argument("page", nargs="?", help="e.g. notebooks/03_clean_and_fuse (default: all)")
+    p = sub.add_parser("build", help="build an edition into _build/html/<lang>/")
+    p.add_argument("--lang", default="zh_CN")
+    p.add_argument("--no-execute", action="store_true", help="keep every chapter's stored outputs")
+    args = parser.parse_args()
+    if args.command == "extract":
+        extract(args.lang or list(LANGUAGES))
+    elif args.command == "coverage":
+        coverage(args.lang)
+    elif args.command == "check":
+        found = problems(args.lang, args.page)
+        print("\n".join(found) or "no problems")
+        sys.exit(1 if found else 0)
+    else:
+        build(args.lang, execute=not args.no_execute)
+
+
+if __name__ == "__main__":
+    main()
