@@ -53,7 +53,8 @@ _QUIET_MODULES = r"(implicit|torch|transformers|sentence_transformers|huggingfac
 _limits: Any = None   # the active threadpool limit (kept so that it stays in force)
 
 
-def setup(*, threads: int | None = None, max_columns: int = 20, max_colwidth: int = 60, width: int = 120) -> None:
+def setup(*, threads: int | None = None, max_columns: int = 20, max_colwidth: int = 60, width: int = 120,
+          lang: str = "en") -> None:
     """Prepare a chapter's notebook: plot style, pandas display, threads, library warnings.
 
     Parameters
@@ -64,7 +65,11 @@ def setup(*, threads: int | None = None, max_columns: int = 20, max_colwidth: in
         None leaves the libraries' defaults.
     max_columns, max_colwidth, width : int
         pandas display options for tables shown to readers.
+    lang : str, default "en"
+        The language of what the chapter's code writes (sentences, labels, table headers): the
+        chapter's ``lang`` parameter, "en" or "zh_CN" (:func:`profiling.i18n.set_language`).
     """
+    from profiling import i18n
     from profiling import plots
 
     global _limits
@@ -73,6 +78,7 @@ def setup(*, threads: int | None = None, max_columns: int = 20, max_colwidth: in
     warnings.filterwarnings("ignore", module=_QUIET_MODULES)
     warnings.filterwarnings("ignore", message="IProgress not found")   # tqdm without Jupyter widgets
     warnings.filterwarnings("ignore", message=".*(OpenBLAS|threadpool|BLAS).*")
+    i18n.set_language(lang)
     plots.use_style()
     pd.set_option("display.max_columns", max_columns)
     pd.set_option("display.width", width)

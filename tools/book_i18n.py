@@ -23,6 +23,7 @@ outputs. Sphinx then builds with ``language: <lang>``, every warning is an error
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -111,18 +112,60 @@ _VERBATIM = {
     "target": re.compile(r"\]\(([^)\s]+)\)"),
     "tag": re.compile(r"<(/?[a-zA-Z][^>]*)>"),
 }
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?(?![A-Za-z0-9_])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?(?![A-Za-z0-9_])")
+#: Month names of the English text: Chinese writes them as numbers (1 September -> 9 月 1 日) or in words (九月).
+_MONTHS = {name: i + 1 for i, names in enumerate(
+    ["jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
+     "sep sept september", "oct october", "nov november", "dec december"]) for name in names.split()}
+_MONTH = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 #: Numbers that Chinese writes with 万 / 亿 (1.2 million -> 120 万) are not required verbatim.
-_SCALED = re.compile(r"\d[\d,.]*\s*(?:thousand|million|billion|trillion\b|千|万|亿)", re.IGNORECASE)
+_SCALED = re.compile(r"\d[\d,.]*[\s-]*(?:thousand|million|billion|trillion\b|千|万|亿|百万|千万)", re.IGNORECASE)
 
 
 def _verbatim(text: str) -> dict[str, list[str]]:
-    found = {name: sorted(p.findall(text)) for name, p in _VERBATIM.items()}
-    stripped = text
-    for p in (*_VERBATIM.values(), _SCALED):
-        stripped = p.sub(" ", stripped)
-    found["number"] = sorted(n.replace(",", "") for n in _NUMBER.findall(stripped))
+    found, stripped = {}, text
+    for name, pattern in _VERBATIM.items():  # code, roles and math first: a tag inside them is not a tag
+        found[name] = sorted(pattern.findall(stripped))
+        stripped = pattern.sub(" ", stripped)
+    stripped = _SCALED.sub(" ", stripped)
+    found["number"] = sorted(_plain_number(n) for n in _NUMBER.findall(stripped))
+    # cross-references keep their target; their text is translated: {ref}`the list <outline-code>`
+    found["role"] = sorted(re.sub(r"`[^`<]*<([^>]+)>`", r"`<\1>`", r) for r in found["role"])
     return found
+
+
+def _plain_number(text: str) -> str:
+    """'4,043' -> '4043', '01' -> '1' (dates: 01 December -> 12 月 1 日)."""
+    text = text.replace(",", "")
+    return text.lstrip("0") or "0" if "." not in text else text
+
+
+_MARKUP = ("strong_open", "em_open", "link_open", "code_inline", "math_inline", "html_inline")
+
+
+@functools.cache
+def _md():
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions={"amsmath", "colon_fence", "dollarmath"}), RendererHTML)
+
+
+def _markup(text: str) -> dict[str, int]:
+    """How many bold, link, code, math and HTML spans MyST parses in ``text``, and how many asterisks it leaves
+    as text: in Chinese, ``**`` next to full-width punctuation can stop being bold and show as raw asterisks.
+    (Italics are not counted: Chinese may drop them, or write a title in 《》.)"""
+    counts = dict.fromkeys(_MARKUP, 0)
+    counts["literal *"] = 0
+    for block in _md().parse(text):
+        for token in block.children or []:
+            if token.type in counts:
+                counts[token.type] += 1
+            elif token.type == "text":
+                counts["literal *"] += token.content.count("*")
+    counts.pop("em_open")
+    return counts
 
 
 def problems(lang: str, page: str | None = None) -> list[str]:
@@ -139,6 +182,21 @@ def problems(lang: str, page: str | None = None) -> list[str]:
             if not (message.id and message.string):
                 continue
             source, target = _verbatim(message.id), _verbatim(message.string)
+            before, after = _markup(message.id), _markup(message.string)
+            if before != after:
+                diff = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+                found.append(f"{name}: markup parses differently (English, Chinese) {diff} in: {message.string[:70]!r}"
+                             " -- put a space between ** and full-width punctuation")
+            # a month named in the English text may appear as its number in the Chinese one
+            optional = [str(_MONTHS[m.lower()]) for m in _MONTH.findall(message.id)]
+            # an ordinal may be written in words (the 2nd order -> 第二单)
+            ordinals = [_plain_number(n) for n in re.findall(r"(?<![A-Za-z0-9_.])(\d+)(?:st|nd|rd|th)\b", message.id)]
+            for number in ordinals:
+                if number in source["number"] and number not in target["number"]:
+                    source["number"].remove(number)
+            for month in optional:
+                if target["number"].count(month) > source["number"].count(month):
+                    target["number"].remove(month)
             for kind in source:
                 if source[kind] != target[kind]:
                     missing = sorted(set(source[kind]) - set(target[kind]))

@@ -56,6 +56,9 @@ __all__ = [
     "chapter_params",
     "duration_params",
     "scale_calendar",
+    "book_catalog",
+    "translate_cells",
+    "translated_title",
     "IMPLIED_DATES",
     "MIN_DURATION_DAYS",
     "MIN_HISTORY_DAYS",
@@ -538,7 +541,44 @@ def report_notebook(nb: Any, tags: tuple[str, ...] = LEFT_OUT_TAGS) -> list[int]
     return kept
 
 
-def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path, quiet: bool) -> dict[str, int]:
+def book_catalog(info: dict[str, Any], lang: str) -> dict[str, str]:
+    """The chapter's page catalog of the book's ``lang`` edition (msgid -> msgstr), next to the notebooks:
+    ``<notebooks>/../book/locales/<lang>/LC_MESSAGES/notebooks/<chapter>.po``; empty when there is none."""
+    from profiling import i18n
+
+    path = Path(info["path"]).resolve().parent.parent / "book" / "locales" / lang / "LC_MESSAGES" / "notebooks"
+    path = path / f"{Path(info['path']).stem}.po"
+    return i18n.read_catalog(path, lang) if lang != "en" and path.is_file() else {}
+
+
+def translated_title(info: dict[str, Any], lang: str) -> str:
+    """The chapter's title in ``lang`` (from the book's catalog), else as the notebook has it."""
+    title = info["title"]
+    heading = f"{info['path'].name[:2].lstrip('0')}. {title}"
+    found = book_catalog(info, lang).get(heading)
+    return found.split(". ", 1)[-1] if found else title
+
+
+def translate_cells(nb: Any, messages: dict[str, str]) -> None:
+    """The notebook's markdown cells and figure captions and alt texts (``mystnb`` metadata), translated in place
+    by a page catalog of the book (:func:`profiling.i18n.translate_markdown`)."""
+    from profiling import i18n
+
+    if not messages:
+        return
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "markdown":
+            source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = i18n.translate_markdown(source, messages)
+        figure = cell.get("metadata", {}).get("mystnb", {})
+        for key, field in (("figure", "caption"), ("image", "alt")):
+            text = figure.get(key, {}).get(field)
+            if isinstance(text, str) and text.strip() in messages:
+                figure[key][field] = messages[text.strip()]
+
+
+def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path, quiet: bool,
+                lang: str = "en") -> dict[str, int]:
     """Execute the chapter of ``info`` in report mode with papermill into ``executed`` (run in its folder).
 
     The cells tagged :data:`LEFT_OUT_TAGS` are removed from the copy that runs
@@ -571,6 +611,7 @@ def run_chapter(info: dict[str, Any], parameters: dict[str, Any], executed: Path
                             f"could not be read: {type(err).__name__}: {err}") from None
     total = len(nb.cells)
     kept = report_notebook(nb)
+    translate_cells(nb, book_catalog(info, lang))
     try:
         papermill.execute_notebook(
             nb, str(executed), parameters=parameters, kernel_name="python3",

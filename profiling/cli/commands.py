@@ -472,7 +472,8 @@ def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str,
     return table, "the command (chapter 06's steps" + (f", {options}" if options else "") + ")", cutoff_text
 
 
-def _run_one(entry: dict[str, Any], info: dict[str, Any], folder: Path, mathjax: bool, say: Progress) -> str | None:
+def _run_one(entry: dict[str, Any], info: dict[str, Any], folder: Path, mathjax: bool, say: Progress,
+             lang: str = "en") -> str | None:
     """Run one chapter into ``folder/chapters`` and render it; record the outcome in ``entry``.
 
     Returns the full failure message (``None`` if the chapter ran): a failing chapter does not
@@ -482,7 +483,7 @@ def _run_one(entry: dict[str, Any], info: dict[str, Any], folder: Path, mathjax:
     html_url = "../static/mathjax/tex-mml-chtml.js" if mathjax else None
     started = say.elapsed()
     try:
-        left_out = chapters.run_chapter(info, entry["parameters"], executed, say.quiet)
+        left_out = chapters.run_chapter(info, entry["parameters"], executed, say.quiet, lang)
     except chapters.ChapterFailed as err:
         entry.update(status="failed", error=err.summary, seconds=round(say.elapsed() - started, 1))
         say(f"chapter {entry['chapter']} FAILED ({entry['seconds']:.1f} s): {err.summary}")
@@ -548,15 +549,20 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
         mathjax = pages.mathjax_source()
         if mathjax is not None:
             shutil.copytree(mathjax, tmp / "static" / "mathjax")
+        lang = getattr(args, "lang", "en")
         run_chapters = _plan(chosen, infos, user, cutoff_text, tx, summary, say,
-                             {**settings, **({"sample_customers": sampled["sample"]} if sampled else {})})
+                             {**settings, **({"sample_customers": sampled["sample"]} if sampled else {}),
+                              **({"lang": lang} if lang != "en" and "lang" not in user else {})})
+        if lang != "en":
+            for entry in run_chapters:
+                entry["title"] = chapters.translated_title(infos[entry["chapter"]], lang)
         del tx
         to_run = [e for e in run_chapters if "parameters" in e]
         failures = []
         for i, entry in enumerate(to_run, start=1):
             n, info = entry["chapter"], infos[entry["chapter"]]
             say(f"chapter {n} ({i}/{len(to_run)}): {info['title']} ...")
-            failure = _run_one(entry, info, tmp, mathjax is not None, say)
+            failure = _run_one(entry, info, tmp, mathjax is not None, say, lang)
             if failure is not None:
                 failures.append(failure)
 
@@ -584,9 +590,9 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
             "left_out_tags": list(chapters.LEFT_OUT_TAGS),
             "chapters": run_chapters,
             "profiles": profiles_record,
+            "lang": lang,
             "versions": pages.versions(),
-            "math_note": ("Math in the chapter pages renders offline (MathJax 3 copied into static/)." if mathjax else
-                          "Math in the chapter pages loads MathJax from a CDN (needs the network); text, tables and figures do not."),
+            "math_note": pages.MATH_OFFLINE if mathjax else pages.MATH_CDN,
         }
         run["seconds"] = round(say.elapsed(), 1)
         (tmp / "run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")

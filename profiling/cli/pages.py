@@ -224,6 +224,10 @@ def profile_summary(profiles: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+#: The report's note on math rendering (``run["math_note"]``), with and without the vendored MathJax.
+MATH_OFFLINE = "Math in the chapter pages renders offline (MathJax 3 copied into static/)."
+MATH_CDN = "Math in the chapter pages loads MathJax from a CDN (needs the network); text, tables and figures do not."
+
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ddd}
@@ -234,81 +238,112 @@ th{background:#f3f3f3}code{background:#f5f5f5;padding:0 .2em}.skipped{color:#a05
 
 
 def index_html(run: dict[str, Any]) -> str:
-    """The report's ``index.html`` from the run's record (what ``run.json`` holds)."""
+    """The report's ``index.html`` from the run's record (what ``run.json`` holds), in the run's language
+    (``run["lang"]``, :func:`profiling.i18n.tr`)."""
+    from profiling import i18n
+    from profiling.i18n import tr
+
+    previous = i18n.language()
+    i18n.set_language(run.get("lang", "en"))
+    try:
+        return _index_html(run, tr)
+    finally:
+        i18n.set_language(previous)
+
+
+def _index_html(run: dict[str, Any], tr: Any) -> str:
     e = html.escape
     d, s = run["data"], run["data"]["summary"]
+    yes, no = tr("yes"), tr("no")
     rows = [
-        ("Data file", f"<code>{e(d['file'])}</code> ({d['bytes']:,} bytes, sha256 <code>{e(d['sha256'][:16])}…</code>)"),
-        ("Column mapping", e(", ".join(f"{k} ← {v!r}" for k, v in d["columns"].items()) or "none (canonical names)")),
-        ("Rows", f"{s['rows']:,}"),
-        ("Customers", f"{s['customers']:,} (plus {s['lines_without_customer']:,} lines without a customer id)"),
-        ("Invoices / items", f"{s['invoices']:,} / {s['items']:,}"),
-        ("Period", f"{e(s['first'])} to {e(s['last'])}"),
-        ("Optional columns", e(", ".join(f"{c}: {'yes' if v else 'no'}" for c, v in s["has"].items()))),
+        (tr("Data file"), tr("{file} ({size:,} bytes, sha256 {digest}…)").format(
+            file=f"<code>{e(d['file'])}</code>", size=d["bytes"], digest=f"<code>{e(d['sha256'][:16])}</code>")),
+        (tr("Column mapping"), e(", ".join(f"{k} ← {v!r}" for k, v in d["columns"].items()) or tr("none (canonical names)"))),
+        (tr("Rows"), f"{s['rows']:,}"),
+        (tr("Customers"), tr("{customers:,} (plus {lines:,} lines without a customer id)").format(
+            customers=s["customers"], lines=s["lines_without_customer"])),
+        (tr("Invoices / items"), f"{s['invoices']:,} / {s['items']:,}"),
+        (tr("Period"), tr("{first} to {last}").format(first=e(s["first"]), last=e(s["last"]))),
+        (tr("Optional columns"), e(", ".join(f"{c}: {yes if v else no}" for c, v in s["has"].items()))),
     ]
-    labels = {"shop_name": "Shop name", "currency": "Currency"}
+    labels = {"shop_name": tr("Shop name"), "currency": tr("Currency")}
     for name, setting in run.get("settings", {}).items():
         value = "—" if setting["value"] is None else f"<code>{e(str(setting['value']))}</code>"
         rows.append((labels.get(name, e(name)), f"{value} ({e(setting['from'])})"))
+    lang = run.get("lang", "en")
     out = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>Profiling report: {e(d['file'])}</title><style>{_CSS}</style></head><body>",
-        f"<h1>User profiles report: <code>{e(d['file'])}</code></h1>",
-        f"<p>Created {e(run['created'])} in {run['seconds']:.1f} s by <code>{e(run['command'])}</code>.</p>",
-        "<h2>Data</h2><table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>",
-        "<h2>Chapters</h2><table><tr><th>chapter</th><th>result</th><th class='num'>time (s)</th>"
-        "<th>parameters injected</th></tr>",
+        "<!DOCTYPE html>", f'<html lang="{"zh-CN" if lang == "zh_CN" else "en"}"><head><meta charset="utf-8">',
+        f"<title>{tr('Profiling report: {file}').format(file=e(d['file']))}</title><style>{_CSS}</style></head><body>",
+        "<h1>" + tr('User profiles report: {file}').format(file='<code>' + e(d['file']) + '</code>') + "</h1>",
+        "<p>" + tr("Created {created} in {seconds:.1f} s by {command}.").format(
+            created=e(run["created"]), seconds=run["seconds"], command=f"<code>{e(run['command'])}</code>") + "</p>",
+        f"<h2>{tr('Data')}</h2><table>" + "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows) + "</table>",
+        f"<h2>{tr('Chapters')}</h2><table><tr><th>{tr('chapter')}</th><th>{tr('result')}</th>"
+        f"<th class='num'>{tr('time (s)')}</th><th>{tr('parameters injected')}</th></tr>",
     ]
     for ch in run["chapters"]:
-        links = [f"<a href='{e(ch[k])}'>{label}</a>" for k, label in (("html", "HTML"), ("notebook", "notebook")) if ch.get(k)]
+        links = [f"<a href='{e(ch[k])}'>{label}</a>" for k, label in (("html", "HTML"), ("notebook", tr("notebook")))
+                 if ch.get(k)]
         if ch["status"] == "ran":
             result = " · ".join(links)
             if ch.get("scaled"):
-                result += f"<br><small>calendar scaled: {e(ch['scaled']['text'])}</small>"
+                result += "<br><small>" + tr("calendar scaled: {text}").format(text=e(ch["scaled"]["text"])) + "</small>"
             if ch.get("left_out"):
-                result += f"<br><small>left out: {e(', '.join(f'{v} {k}' for k, v in ch['left_out'].items()))} cell(s)</small>"
+                result += "<br><small>" + tr("left out: {cells} cell(s)").format(
+                    cells=e(", ".join(f"{v} {k}" for k, v in ch["left_out"].items()))) + "</small>"
         elif ch["status"] == "failed":
-            result = f"<span class='failed'>failed: {e(ch['error'])}</span>" + (
-                "<br>" + " · ".join(links) + " (as far as it ran)" if links else "")
+            result = "<span class='failed'>" + tr("failed: {error}").format(error=e(ch["error"])) + "</span>" + (
+                "<br>" + " · ".join(links) + " " + tr("(as far as it ran)") if links else "")
         else:
-            result = f"<span class='skipped'>skipped: {e(ch['reason'])}</span>"
+            result = "<span class='skipped'>" + tr("skipped: {reason}").format(reason=e(ch["reason"])) + "</span>"
         seconds = f"{ch['seconds']:.1f}" if "seconds" in ch else "–"
         params = "<br>".join(f"<code>{e(k)} = {e(repr(v))}</code>" for k, v in ch.get("parameters", {}).items())
         out.append(f"<tr><td>{e(ch['chapter'])}. {e(ch['title'])}</td><td>{result}</td><td class='num'>{seconds}</td><td>{params}</td></tr>")
     out.append("</table>")
-    notes = [f"Chapter {e(ch['chapter'])} failed: {e(ch['error'])}. The other chapters are complete; run this one in "
-             "Jupyter on the same data to investigate, or leave it out with --chapters."
+    notes = [tr("Chapter {chapter} failed: {error}. The other chapters are complete; run this one in Jupyter on the same "
+                "data to investigate, or leave it out with --chapters.").format(chapter=e(ch["chapter"]), error=e(ch["error"]))
              for ch in run["chapters"] if ch["status"] == "failed"]
-    notes += [f"Chapter {e(ch['chapter'])} was skipped: {e(ch['reason'])}." for ch in run["chapters"] if ch["status"] == "skipped"]
+    notes += [tr("Chapter {chapter} was skipped: {reason}.").format(chapter=e(ch["chapter"]), reason=e(ch["reason"]))
+              for ch in run["chapters"] if ch["status"] == "skipped"]
     if run.get("sampled"):
         notes.append(e(run["sampled"]["text"]))
-    notes += [f"Chapter {e(ch['chapter'])}: {e(ch['scaled']['text'])} (its dates and durations, shorter than in the "
-              "course, keep their order and every outcome window ends before the next date)."
+    notes += [tr("Chapter {chapter}: {text} (its dates and durations, shorter than in the course, keep their order and "
+                 "every outcome window ends before the next date).").format(chapter=e(ch["chapter"]), text=e(ch["scaled"]["text"]))
               for ch in run["chapters"] if ch.get("scaled")]
     if notes:
         out.append("<p class='note'>" + "<br>".join(notes) + "</p>")
     if run.get("left_out_tags"):
-        out.append("<p>Cells of the course tagged " + e(", ".join(run["left_out_tags"])) + " (about the course's own data, "
-                   "exercises and their solutions) are neither run nor shown in this report.</p>")
+        out.append("<p>" + tr("Cells of the course tagged {tags} (about the course's own data, exercises and their "
+                              "solutions) are neither run nor shown in this report.").format(
+                                  tags=e(", ".join(run["left_out_tags"]))) + "</p>")
     p = run["profiles"]
     if "error" in p:
-        out.append(f"<h2>Profile table</h2><p class='note'><span class='failed'>The profile table could not be built: "
-                   f"{e(p['error'])}</span></p>")
+        out.append(f"<h2>{tr('Profile table')}</h2><p class='note'><span class='failed'>"
+                   + tr("The profile table could not be built: {error}").format(error=e(p["error"])) + "</span></p>")
     else:
         out.append(
-            f"<h2>Profile table</h2><p><a href='profiles.parquet'>profiles.parquet</a>: {p['rows']:,} customers × "
-            f"{p['columns']} columns, built by {e(p['built_by'])}; cutoff {e(str(p['cutoff']))}.</p>"
+            f"<h2>{tr('Profile table')}</h2><p>" + tr("{file}: {rows:,} customers × {columns} columns, built by {built_by}; "
+                                                      "cutoff {cutoff}.").format(
+                file="<a href='profiles.parquet'>profiles.parquet</a>", rows=p["rows"], columns=p["columns"],
+                built_by=e(p["built_by"]), cutoff=e(str(p["cutoff"]))) + "</p>"
         )
-        out.append("<table><tr><th>persona</th><th>name</th><th class='num'>customers</th></tr>" + "".join(
-            f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"]) + "</table>")
-        out.append("<table><tr><th>RFM segment</th><th class='num'>customers</th></tr>" + "".join(
+        out.append(f"<table><tr><th>{tr('persona')}</th><th>{tr('name')}</th><th class='num'>{tr('customers')}</th></tr>"
+                   + "".join(f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"])
+                   + "</table>")
+        out.append(f"<table><tr><th>{tr('RFM segment')}</th><th class='num'>{tr('customers')}</th></tr>" + "".join(
             f"<tr><td>{e(k)}</td><td class='num'>{v:,}</td></tr>" for k, v in p["segments"].items()) + "</table>")
-    out.append("<h2>Parameters</h2><p>--param: " + (e(", ".join(f"{k}={v!r}" for k, v in run["parameters"].items())) or "none")
-               + "; --cutoff: " + (e(str(run["cutoff"])) if run["cutoff"] else "not given (profile date: the day after the last transaction)")
-               + ". Dates of the shipped data in the chapters' defaults were moved by "
-               f"{run['date_shift_days']:,} days, so that they sit as far before the end of your data as they sat before the end "
-               "of the shipped data (see the parameters injected into each chapter); a chapter whose dates did not fit in your "
-               "data had its calendar scaled (dates and durations), as noted above. --param values are never scaled.</p>")
-    out.append("<h2>Versions</h2><p>" + e(", ".join(f"{k} {v}" for k, v in run["versions"].items())) + "</p>")
-    out.append(f"<p>{e(run['math_note'])} Machine-readable: <a href='run.json'>run.json</a>.</p></body></html>")
+    params = e(", ".join(f"{k}={v!r}" for k, v in run["parameters"].items())) or tr("none")
+    cutoff = e(str(run["cutoff"])) if run["cutoff"] else tr("not given (profile date: the day after the last transaction)")
+    out.append(f"<h2>{tr('Parameters')}</h2><p>" + tr(
+        "--param: {params}; --cutoff: {cutoff}. Dates of the shipped data in the chapters' defaults were moved by {days:,} "
+        "days, so that they sit as far before the end of your data as they sat before the end of the shipped data (see the "
+        "parameters injected into each chapter); a chapter whose dates did not fit in your data had its calendar scaled "
+        "(dates and durations), as noted above. --param values are never scaled.").format(
+            params=params, cutoff=cutoff, days=run["date_shift_days"]) + "</p>")
+    out.append(f"<h2>{tr('Versions')}</h2><p>" + e(", ".join(f"{k} {v}" for k, v in run["versions"].items())) + "</p>")
+    math = {MATH_OFFLINE: tr("Math in the chapter pages renders offline (MathJax 3 copied into static/)."),
+            MATH_CDN: tr("Math in the chapter pages loads MathJax from a CDN (needs the network); text, tables and figures "
+                         "do not.")}
+    out.append(f"<p>{e(math.get(run['math_note'], run['math_note']))} " + tr("Machine-readable: {link}.").format(
+        link="<a href='run.json'>run.json</a>") + "</p></body></html>")
     return "\n".join(out)

@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "USD, '€'); default: 'currency' (on the shipped data: GBP)")
     r.add_argument("--shop-name", metavar="NAME", help="the shop's name in the chapters' text (default: the data file's "
                                                         "name without its extension)")
+    r.add_argument("--lang", choices=["en", "zh_CN"], default="en",
+                   help="the report's language: en (default) or zh_CN (简体中文: the chapters' prose from the Chinese edition's "
+                        "catalogs, their generated sentences, labels and tables, and the index page)")
     r.add_argument("--max-customers", type=int, default=None, metavar="N",
                    help="with more customers than N, the chapters run on a seeded sample of N of them (the profile table "
                         "still covers everyone); 0: never sample (default: 20000, what every chapter runs in minutes)")

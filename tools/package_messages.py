@@ -1,0 +1,113 @@
+"""The package's message catalog: every ``tr("...")`` of profiling/ and of the chapters' code.
+
+    python tools/package_messages.py extract    # refresh profiling/locales/*/LC_MESSAGES/profiling.po
+    python tools/package_messages.py check      # untranslated messages, placeholders that differ
+
+A message is the English literal inside ``tr(...)`` (:func:`profiling.i18n.tr`), found with Python's
+``ast`` in the package's modules and in the notebooks' code cells. ``extract`` adds new messages
+(untranslated), keeps every existing translation and drops messages no code uses any more;
+``check`` lists what ``tests/test_i18n.py`` would refuse.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from profiling.i18n import LANGUAGES, LOCALE_DIR, placeholders  # noqa: E402
+
+
+def _calls(code: str) -> list[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args:
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            arg = node.args[0]
+            if name == "tr" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.append(arg.value)
+    return found
+
+
+def messages() -> dict[str, list[str]]:
+    """Message -> where it is used (file, or notebook:cell), in a stable order."""
+    out: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "profiling").rglob("*.py")):
+        for msg in _calls(path.read_text(encoding="utf-8")):
+            out.setdefault(msg, []).append(path.relative_to(ROOT).as_posix())
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] == "code":
+                lines = [line for line in "".join(cell["source"]).splitlines() if not line.lstrip().startswith(("%", "!"))]
+                for msg in _calls("\n".join(lines)):
+                    out.setdefault(msg, []).append(f"{path.relative_to(ROOT).as_posix()}:{i}")
+    return out
+
+
+def catalog_file(lang: str) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / "profiling.po"
+
+
+def extract() -> None:
+    found = messages()
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        path = catalog_file(lang)
+        old = {}
+        if path.exists():
+            with path.open("rb") as handle:
+                old = {m.id: m.string for m in read_po(handle, locale=lang) if m.id}
+        catalog = Catalog(locale=lang, project="profiling", version="", copyright_holder="The profiling course authors",
+                          msgid_bugs_address="", last_translator="The profiling course authors", fuzzy=False)
+        for msg, where in found.items():
+            catalog.add(msg, old.get(msg, ""), locations=[(w, None) for w in dict.fromkeys(where)])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".po.tmp")
+        with tmp.open("wb") as handle:
+            write_po(handle, catalog, width=0, sort_output=False, include_previous=False, omit_header=False)
+        os.replace(tmp, path)
+        missing = sum(1 for m in found if not old.get(m))
+        print(f"{path.relative_to(ROOT)}: {len(found)} messages, {missing} untranslated")
+
+
+def problems() -> list[str]:
+    out = []
+    found = messages()
+    for lang in LANGUAGES:
+        if lang == "en":
+            continue
+        with catalog_file(lang).open("rb") as handle:
+            cat = {m.id: m.string for m in read_po(handle, locale=lang) if m.id}
+        for msg, where in found.items():
+            if not cat.get(msg):
+                out.append(f"{lang}: no translation of {msg!r} (used in {where[0]}); run tools/package_messages.py extract and translate it")
+            elif placeholders(cat[msg]) != placeholders(msg):
+                out.append(f"{lang}: the translation of {msg!r} has placeholders {sorted(placeholders(cat[msg]))}, "
+                           f"the message {sorted(placeholders(msg))}")
+        out += [f"{lang}: {msg!r} is in the catalog but no code uses it (run extract)" for msg in cat if msg not in found]
+    return out
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["extract"]:
+        extract()
+    elif sys.argv[1:] == ["check"]:
+        found = problems()
+        print("\n".join(found) or "no problems")
+        sys.exit(1 if found else 0)
+    else:
+        sys.exit(__doc__)
