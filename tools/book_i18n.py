@@ -112,14 +112,14 @@ _VERBATIM = {
     "target": re.compile(r"\]\(([^)\s]+)\)"),
     "tag": re.compile(r"<(/?[a-zA-Z][^>]*)>"),
 }
-_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th)?(?![A-Za-z0-9_])")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])(\d[\d,]*(?:\.\d+)?)(?:st|nd|rd|th|x)?(?![A-Za-z0-9_])")
 #: Month names of the English text: Chinese writes them as numbers (1 September -> 9 月 1 日) or in words (九月).
 _MONTHS = {name: i + 1 for i, names in enumerate(
     ["jan january", "feb february", "mar march", "apr april", "may", "jun june", "jul july", "aug august",
      "sep sept september", "oct october", "nov november", "dec december"]) for name in names.split()}
 _MONTH = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 #: Numbers that Chinese writes with 万 / 亿 (1.2 million -> 120 万) are not required verbatim.
-_SCALED = re.compile(r"\d[\d,.]*[\s-]*(?:thousand|million|billion|trillion\b|千|万|亿|百万|千万)", re.IGNORECASE)
+_SCALED = re.compile(r"\d[\d,.]*(?:-?\s+(?:and|or|to)\s+\d[\d,.]*)?[\s-]*(?:thousand|million|billion|trillion\b|千|万|亿|百万|千万)", re.IGNORECASE)
 
 
 def _verbatim(text: str) -> dict[str, list[str]]:
