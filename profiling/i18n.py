@@ -5,9 +5,10 @@ Two kinds of text are translated, from one source:
 * **What the code writes** — generated sentences, axis labels, table headers, the report's index
   page — goes through :func:`tr`: ``tr("{n:,} customers").format(n=n)``. The English text is the
   message id; the translations are in the package's catalog,
-  ``profiling/locales/<lang>/LC_MESSAGES/profiling.po`` (every ``tr("...")`` of the package and of
-  the chapters is listed there: ``python tools/package_messages.py extract``, and a test checks that
-  each one has a translation with the same ``{placeholders}``). A chapter chooses its language with
+  ``profiling/locales/<lang>/LC_MESSAGES/profiling.po`` for the package's modules and
+  ``chapters/<notebook>.po`` for each chapter's own messages (every ``tr("...")`` is listed:
+  ``python tools/package_messages.py extract``, and a test checks that each one has a translation
+  with the same ``{placeholders}``). A chapter chooses its language with
   its ``lang`` parameter (``chapter.setup(lang=lang)`` calls :func:`set_language`).
 * **What the chapters say in markdown** is translated by the book's own catalogs, one per page
   (``book/locales/<lang>/LC_MESSAGES/notebooks/<chapter>.po``, Sphinx's gettext workflow): the
@@ -69,10 +70,13 @@ def catalog(lang: str) -> Mapping[str, str]:
     """The package's messages in ``lang`` (empty for English, whose message ids are the text)."""
     if _check(lang) == "en":
         return {}
-    path = LOCALE_DIR / lang / "LC_MESSAGES" / "profiling.po"
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: the package's {lang} catalog is missing (reinstall the package)")
-    return read_catalog(path, lang)
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    if not (folder / "profiling.po").is_file():
+        raise FileNotFoundError(f"{folder / 'profiling.po'}: the package's {lang} catalog is missing (reinstall the package)")
+    messages: dict[str, str] = {}
+    for path in sorted(folder.rglob("*.po")):  # profiling.po, and chapters/<notebook>.po of each chapter
+        messages.update(read_catalog(path, lang))
+    return messages
 
 
 def set_language(lang: str) -> None:

@@ -1,10 +1,13 @@
 """The package's message catalog: every ``tr("...")`` of profiling/ and of the chapters' code.
 
-    python tools/package_messages.py extract    # refresh profiling/locales/*/LC_MESSAGES/profiling.po
+    python tools/package_messages.py extract    # refresh profiling/locales/<lang>/LC_MESSAGES/**.po
+    python tools/package_messages.py extract chapters/03_clean_and_fuse   # only that chapter's catalog
     python tools/package_messages.py check      # untranslated messages, placeholders that differ
 
 A message is the English literal inside ``tr(...)`` (:func:`profiling.i18n.tr`), found with Python's
-``ast`` in the package's modules and in the notebooks' code cells. ``extract`` adds new messages
+``ast`` in the package's modules and in the notebooks' code cells. Messages of the package's modules
+go to ``profiling.po``; messages only a chapter uses go to ``chapters/<notebook>.po`` beside it.
+``extract`` adds new messages
 (untranslated), keeps every existing translation and drops messages no code uses any more;
 ``check`` lists what ``tests/test_i18n.py`` would refuse.
 """
@@ -57,54 +60,86 @@ def messages() -> dict[str, list[str]]:
     return out
 
 
-def catalog_file(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / "profiling.po"
+def catalog_file(lang: str, domain: str = "profiling") -> Path:
+    """``profiling.po`` for the package's modules, ``chapters/<notebook>.po`` for a chapter's own messages."""
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.po"
 
 
-def extract() -> None:
-    found = messages()
+def domains() -> dict[str, dict[str, list[str]]]:
+    """Catalog -> its messages: a message of a package module goes to ``profiling``; one used only in a chapter
+    goes to ``chapters/<notebook>`` (so that a chapter's messages can be translated beside it)."""
+    out: dict[str, dict[str, list[str]]] = {"profiling": {}}
+    for msg, where in messages().items():
+        if any(not w.startswith("notebooks/") for w in where):
+            domain = "profiling"
+        else:
+            domain = "chapters/" + Path(where[0].split(":")[0]).stem
+        out.setdefault(domain, {})[msg] = where
+    return out
+
+
+def _read(path: Path, lang: str) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle, locale=lang) if m.id}
+
+
+def extract(only: str | None = None) -> None:
+    """Rewrite the catalogs (``only``: just that one, e.g. ``chapters/03_clean_and_fuse``)."""
+    by_domain = domains()
+    if only is not None and only not in by_domain:
+        sys.exit(f"no messages for {only!r}; catalogs with messages: {', '.join(by_domain)}")
     for lang in LANGUAGES:
         if lang == "en":
             continue
-        path = catalog_file(lang)
-        old = {}
-        if path.exists():
-            with path.open("rb") as handle:
-                old = {m.id: m.string for m in read_po(handle, locale=lang) if m.id}
-        catalog = Catalog(locale=lang, project="profiling", version="", copyright_holder="The profiling course authors",
-                          msgid_bugs_address="", last_translator="The profiling course authors", fuzzy=False)
-        for msg, where in found.items():
-            catalog.add(msg, old.get(msg, ""), locations=[(w, None) for w in dict.fromkeys(where)])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".po.tmp")
-        with tmp.open("wb") as handle:
-            write_po(handle, catalog, width=0, sort_output=False, include_previous=False, omit_header=False)
-        os.replace(tmp, path)
-        missing = sum(1 for m in found if not old.get(m))
-        print(f"{path.relative_to(ROOT)}: {len(found)} messages, {missing} untranslated")
+        folder = LOCALE_DIR / lang / "LC_MESSAGES"
+        old: dict[str, str] = {}
+        for path in sorted(folder.rglob("*.po")):  # a message may move between catalogs: keep its translation
+            old.update({k: v for k, v in _read(path, lang).items() if v})
+        for path in sorted(folder.rglob("*.po")):
+            if only is None and path.relative_to(folder).with_suffix("").as_posix() not in by_domain:
+                path.unlink()
+        for domain, found in by_domain.items():
+            if only is not None and domain != only:
+                continue
+            path = catalog_file(lang, domain)
+            catalog = Catalog(locale=lang, project="profiling", version="", copyright_holder="The profiling course authors",
+                              msgid_bugs_address="", last_translator="The profiling course authors", fuzzy=False)
+            for msg, where in found.items():
+                catalog.add(msg, old.get(msg, ""), locations=[(w, None) for w in dict.fromkeys(where)])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".po.tmp")
+            with tmp.open("wb") as handle:
+                write_po(handle, catalog, width=0, sort_output=False, include_previous=False, omit_header=False)
+            os.replace(tmp, path)
+            missing = sum(1 for m in found if not old.get(m))
+            print(f"{path.relative_to(ROOT)}: {len(found)} messages, {missing} untranslated")
 
 
 def problems() -> list[str]:
     out = []
-    found = messages()
+    by_domain = domains()
     for lang in LANGUAGES:
         if lang == "en":
             continue
-        with catalog_file(lang).open("rb") as handle:
-            cat = {m.id: m.string for m in read_po(handle, locale=lang) if m.id}
-        for msg, where in found.items():
-            if not cat.get(msg):
-                out.append(f"{lang}: no translation of {msg!r} (used in {where[0]}); run tools/package_messages.py extract and translate it")
-            elif placeholders(cat[msg]) != placeholders(msg):
-                out.append(f"{lang}: the translation of {msg!r} has placeholders {sorted(placeholders(cat[msg]))}, "
-                           f"the message {sorted(placeholders(msg))}")
-        out += [f"{lang}: {msg!r} is in the catalog but no code uses it (run extract)" for msg in cat if msg not in found]
+        for domain, found in by_domain.items():
+            cat = _read(catalog_file(lang, domain), lang)
+            name = catalog_file(lang, domain).relative_to(ROOT)
+            for msg, where in found.items():
+                if not cat.get(msg):
+                    out.append(f"{name}: no translation of {msg!r} (used in {where[0]}); run "
+                               "tools/package_messages.py extract and translate it")
+                elif placeholders(cat[msg]) != placeholders(msg):
+                    out.append(f"{name}: the translation of {msg!r} has placeholders {sorted(placeholders(cat[msg]))}, "
+                               f"the message {sorted(placeholders(msg))}")
+            out += [f"{name}: {msg!r} is in the catalog but no code uses it (run extract)" for msg in cat if msg not in found]
     return out
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["extract"]:
-        extract()
+    if sys.argv[1:2] == ["extract"] and len(sys.argv) <= 3:
+        extract(sys.argv[2] if len(sys.argv) == 3 else None)
     elif sys.argv[1:] == ["check"]:
         found = problems()
         print("\n".join(found) or "no problems")
