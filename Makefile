@@ -28,7 +28,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `make notebooks NB=notebooks/02_user_profiles.ipynb` re-executes only that one.
 NB ?= $(NOTEBOOKS)
 
-.PHONY: help venv lock book test test-fast test-kernels notebooks lab lint format bench instructor student own-data clean distclean
+.PHONY: help venv lock book gettext test test-fast test-kernels notebooks lab lint format bench instructor student own-data clean distclean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -75,7 +75,15 @@ lock: $(STAMP) ## re-resolve requirements.lock from pyproject.toml (UPGRADE=1: n
 	mv $(VENV)/requirements.lock.new requirements.lock
 	@echo "requirements.lock: $$(grep -cE '^[A-Za-z0-9]' requirements.lock) packages"
 
-book: $(STAMP) ## build the HTML book from the stored notebook outputs (that make test proves)
+# The book's editions: English (the default, _build/html/) and Chinese (_build/html/zh_CN/), from the
+# same notebooks (tools/book_i18n.py: Sphinx's gettext catalogs in book/locales/). `make book` builds
+# both; `make book LANG=zh_CN` (or LANG=en) only one. LANG from the environment (a locale such as
+# C.UTF-8) is not a choice of edition: only a LANG given on the command line is.
+EDITIONS := $(if $(filter command line,$(origin LANG)),$(LANG),en zh_CN)
+
+book: $(STAMP) ## build the HTML book, English and Chinese (LANG=zh_CN: the Chinese edition only)
+	@for e in $(EDITIONS); do case "$$e" in en|zh_CN) ;; *) echo "make book: LANG=$$e is not an edition (en, zh_CN)"; exit 1;; esac; done
+ifneq ($(filter en,$(EDITIONS)),)
 	@mkdir -p _build
 	@# The pages show the stored outputs (book/_config.yml: execute_notebooks off); --all re-reads
 	@# every page.
@@ -86,9 +94,16 @@ book: $(STAMP) ## build the HTML book from the stored notebook outputs (that mak
 	 if [ "$$n" != "0" ]; then echo "Sphinx reported $$n warning(s):"; \
 	   grep -E ': (WARNING|ERROR|CRITICAL): ' _build/book-build.log; exit 1; fi
 	@test -f _build/html/index.html
-	@# Every internal link and anchor of the built pages resolves (tools/check_links.py).
+	@echo "English edition: _build/html/index.html"
+endif
+ifneq ($(filter zh_CN,$(EDITIONS)),)
+	@# Chapters with a `lang` parameter run again in Chinese (papermill); the others keep their stored
+	@# outputs, which the catalogs translate. Every Sphinx warning fails this build too.
+	LANG=C.UTF-8 $(BIN)/python tools/book_i18n.py build --lang zh_CN
+endif
+	@# Every internal link and anchor of the built pages resolves (tools/check_links.py), the links
+	@# between the two editions included.
 	$(BIN)/python tools/check_links.py _build/html
-	@echo "Book built: _build/html/index.html"
 
 # nbval compares every stored notebook output with a fresh execution; conftest.py compares the
 # recorded results with a stated tolerance and groups each notebook's cells on one worker.
@@ -144,6 +159,11 @@ format: $(STAMP) ## format the notebooks' code cells to 88 columns (NB=... for s
 
 bench: $(STAMP) ## seconds per chapter, executed from a fresh kernel (also written to benchmarks/results/)
 	$(BIN)/python benchmarks/notebook_times.py --output benchmarks/results/notebook_times.csv
+
+gettext: $(STAMP) ## refresh the Chinese edition's catalogs (book/locales/) and the package's (profiling/locales/) from the sources
+	$(BIN)/python tools/book_i18n.py extract
+	$(BIN)/python tools/package_messages.py extract
+	@$(BIN)/python tools/book_i18n.py coverage | tail -1
 
 instructor: $(STAMP) ## rewrite book/instructor.md from the chapters and benchmarks/results/notebook_times.csv
 	$(BIN)/python tools/make_instructor.py

@@ -46,11 +46,11 @@ def catalog_path(lang: str, page: str) -> Path:
     return LOCALES / lang / "LC_MESSAGES" / f"{page}.po"
 
 
-def _jupyter_book(config: Path, out: Path, *extra: str, source: Path = ROOT) -> None:
+def _jupyter_book(config: Path, out: Path, *extra: str, source: Path = ROOT, toc: Path | None = None) -> None:
     log = out / "build.log"
     out.mkdir(parents=True, exist_ok=True)
     cmd = [str(BIN / "jupyter-book"), "build", str(source), "--all", "--config", str(config),
-           "--toc", str(source / "book" / "_toc.yml"), "--path-output", str(out), *extra]
+           "--toc", str(toc or source / "book" / "_toc.yml"), "--path-output", str(out), *extra]
     with log.open("w", encoding="utf-8") as handle:
         code = subprocess.run(cmd, stdout=handle, stderr=subprocess.STDOUT, check=False).returncode
     text = log.read_text(encoding="utf-8")
@@ -181,6 +181,9 @@ def problems(lang: str, page: str | None = None) -> list[str]:
         for message in catalog:
             if not (message.id and message.string):
                 continue
+            if re.match(r"^\d+\. ", message.string):
+                found.append(f"{name}: {message.string[:40]!r} starts like a numbered list item, which is how MyST "
+                             "parses a translation on its own: write the number as '3\\. ' (it shows as '3. ')")
             source, target = _verbatim(message.id), _verbatim(message.string)
             before, after = _markup(message.id), _markup(message.string)
             if before != after:
@@ -214,6 +217,51 @@ def coverage(lang: str) -> None:
     print(f"{'all pages':45s} {done:5d} / {total:5d}  {100 * done / max(total, 1):5.1f} %")
 
 
+#: The labels of the notebooks' collapsed cells (cell metadata ``mystnb.code_prompt_show`` / ``code_prompt_hide``),
+#: which no catalog sees: pattern -> replacement, per language. An unknown label stops the build.
+PROMPTS = {"zh_CN": [
+    (r"Solution to exercise (\d+) \(code and output\)", r"练习 \1 的参考答案（代码与输出）"),
+    (r"Hide the solution to exercise (\d+)", r"隐藏练习 \1 的参考答案"),
+    (r"Show the setup \(imports, plot style, one BLAS thread\)", "显示环境设置（导入、绘图样式、单个 BLAS 线程）"),
+    (r"Hide the setup", "隐藏环境设置"),
+    (r"Show the chapter's parameters \(what a report run may change\)", "显示本章参数（报告运行时可以修改的部分）"),
+    (r"Hide the parameters", "隐藏参数"),
+    (r"Show the display labels \(tables and figures in the chapter's language\)", "显示展示用标签（本章语言下的表格与图）"),
+    (r"Hide the display labels", "隐藏展示用标签"),
+]}
+
+
+def translate_prompts(notebook: Path, lang: str) -> None:
+    """The collapsed cells' labels of a staged notebook, in ``lang`` (:data:`PROMPTS`)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {}).get("mystnb", {})
+        for key in ("code_prompt_show", "code_prompt_hide"):
+            if key not in meta:
+                continue
+            for pattern, replacement in PROMPTS[lang]:
+                if re.fullmatch(pattern, meta[key]):
+                    meta[key] = re.sub(pattern, replacement, meta[key])
+                    break
+            else:
+                sys.exit(f"book_i18n: {notebook.name}: no {lang} label for {key} {meta[key]!r}; add it to PROMPTS")
+    notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def translated_toc(lang: str, target: Path) -> None:
+    """book/_toc.yml with its part captions in ``lang``, from the start page's catalog (Sphinx extracts them
+    there but does not apply them: the table of contents is inserted after translation)."""
+    toc = yaml.safe_load((ROOT / "book" / "_toc.yml").read_text(encoding="utf-8"))
+    with catalog_path(lang, toc["root"]).open("rb") as handle:
+        messages = {m.id: m.string for m in read_po(handle, locale=lang) if m.id and m.string}
+    for part in toc.get("parts", []):
+        if part.get("caption") not in messages:
+            sys.exit(f"book_i18n: the part caption {part.get('caption')!r} has no {lang} translation in "
+                     f"{catalog_path(lang, toc['root']).relative_to(ROOT)}")
+        part["caption"] = messages[part["caption"]]
+    target.write_text(yaml.safe_dump(toc, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def _declares_lang(notebook: Path) -> bool:
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
@@ -240,6 +288,8 @@ def build(lang: str, execute: bool = True) -> Path:
                            check=True, stdout=subprocess.DEVNULL)
         else:
             shutil.copy2(notebook, target)
+        translate_prompts(target, lang)
+    translated_toc(lang, stage / "_toc.yml")
     config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = LANGUAGES[lang]
     config["sphinx"]["config"]["language"] = lang
@@ -249,7 +299,7 @@ def build(lang: str, execute: bool = True) -> Path:
     config_file = stage / "_config.yml"
     config_file.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = ROOT / "_build" / lang
-    _jupyter_book(config_file, out, source=stage)
+    _jupyter_book(config_file, out, source=stage, toc=stage / "_toc.yml")
     html = ROOT / "_build" / "html" / lang
     if html.exists():
         shutil.rmtree(html)
