@@ -173,6 +173,10 @@ def load(
             "code": _code_digest(),
             "pandas": pd.__version__,
         }
+        from profiling import i18n
+
+        if i18n.language() != "en":  # the cleaning report's descriptions are in the chapter's language
+            key["lang"] = i18n.language()
         name = hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:24]
         target = default_cache_dir(cache_dir) / "cleaned" / f"{name}.parquet"
         report_path = target.with_suffix(".report.parquet")

@@ -34,7 +34,7 @@ def test_parameters_cell_holds_the_pipeline_defaults() -> None:
 def test_chapter_opens_in_one_line_and_calls_the_profile_pipeline() -> None:
     nb = json.loads(CHAPTER.read_text(encoding="utf-8"))
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert "chapter.setup(threads=1, max_columns=20, max_colwidth=60)" in code
+    assert "chapter.setup(threads=1, max_columns=20, max_colwidth=60, lang=lang)" in code
     assert "clean_tx, cleaning_report = chapter.load(" in code and "with_report=True" in code
     # ruff format may break the call after its parenthesis: compare without whitespace
     assert re.search(r"profiles\.profile_table\(\s*clean_tx", code), "profile_table(clean_tx...) not called"

@@ -30,6 +30,7 @@ import re
 import shutil
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import yaml
@@ -308,6 +309,70 @@ def build(lang: str, execute: bool = True) -> Path:
     return html
 
 
+class _Prose(HTMLParser):
+    """The text of a built page's article, split into prose and the headers of data tables; code, math and
+    the text of figures' images are left out (they are not translated)."""
+
+    SKIP = {"pre", "code", "script", "style", "svg", "kbd"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool, bool]] = []   # (tag, skipped, in a data table)
+        self.article = False
+        self.depth = 0
+        self.prose: list[str] = []
+        self.table_headers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag in ("br", "img", "hr", "meta", "link", "input", "wbr"):
+            return
+        if tag == "article":
+            self.article = True
+        skipped = bool(self.stack and self.stack[-1][1]) or tag in self.SKIP or "math" in classes \
+            or "citation" in classes or "headerlink" in classes or "language-switch" in classes
+        table = bool(self.stack and self.stack[-1][2]) or (tag == "table" and "dataframe" in classes)
+        self.stack.append((tag, skipped, table))
+
+    def handle_endtag(self, tag: str) -> None:
+        while self.stack:
+            top = self.stack.pop()
+            if top[0] == tag:
+                break
+        if tag == "article":
+            self.article = False
+
+    def handle_data(self, data: str) -> None:
+        if not self.article or not data.strip() or (self.stack and self.stack[-1][1]):
+            return
+        in_table = bool(self.stack and self.stack[-1][2])
+        if in_table:
+            if any(t == "th" for t, _, _ in self.stack):
+                self.table_headers.append(data.strip())
+        else:
+            self.prose.append(data.strip())
+
+
+#: A run of six or more English words: prose left untranslated (names and identifiers are shorter).
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,;:()]+[A-Za-z][A-Za-z'’-]*){5,}")
+
+
+def audit(site: Path) -> dict[str, dict[str, list[str]]]:
+    """Per built page of an edition: English prose runs, and data-table headers in English."""
+    out = {}
+    for page in sorted(site.rglob("*.html")):
+        if any(part.startswith("_") for part in page.relative_to(site).parts) or page.name in ("search.html", "genindex.html"):
+            continue
+        parser = _Prose()
+        parser.feed(page.read_text(encoding="utf-8"))
+        prose = [m.group(0) for text in parser.prose for m in _ENGLISH_RUN.finditer(text)]
+        headers = sorted({h for h in parser.table_headers if re.fullmatch(r"[A-Za-z][A-Za-z ()%/_-]{2,}", h)
+                          and " " in h})
+        out[page.relative_to(site).as_posix()] = {"english prose": prose, "english table headers": headers}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,6 +383,9 @@ def main() -> None:
     p = sub.add_parser("check", help="translations that changed code, roles, math, links, tags or numbers")
     p.add_argument("--lang", default="zh_CN")
     p.add_argument("page", nargs="?", help="e.g. notebooks/03_clean_and_fuse (default: all)")
+    p = sub.add_parser("audit", help="English left in a built edition's pages (prose, data-table headers)")
+    p.add_argument("site", nargs="?", default=str(ROOT / "_build" / "html" / "zh_CN"))
+    p.add_argument("--show", type=int, default=3, help="examples per page")
     p = sub.add_parser("build", help="build an edition into _build/html/<lang>/")
     p.add_argument("--lang", default="zh_CN")
     p.add_argument("--no-execute", action="store_true", help="keep every chapter's stored outputs")
@@ -326,6 +394,16 @@ def main() -> None:
         extract(args.lang or list(LANGUAGES))
     elif args.command == "coverage":
         coverage(args.lang)
+    elif args.command == "audit":
+        found = audit(Path(args.site))
+        for page, kinds in found.items():
+            counts = ", ".join(f"{len(v)} {k}" for k, v in kinds.items())
+            print(f"{page:45s} {counts}")
+            for kind, examples in kinds.items():
+                for example in examples[:args.show]:
+                    print(f"    {kind}: {example[:100]!r}")
+        total = {k: sum(len(v[k]) for v in found.values()) for k in ("english prose", "english table headers")}
+        print(f"{len(found)} pages: " + ", ".join(f"{n} {k}" for k, n in total.items()))
     elif args.command == "check":
         found = problems(args.lang, args.page)
         print("\n".join(found) or "no problems")

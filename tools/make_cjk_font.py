@@ -43,6 +43,7 @@ def project_texts() -> list[Path]:
     files += sorted((ROOT / "profiling").rglob("*.py"))
     files += sorted((ROOT / "profiling").rglob("*.po"))
     files += sorted((ROOT / "book").rglob("*.po"))
+    files += sorted((ROOT / "tools").glob("*.py"))
     return [f for f in files if f.is_file()]
 
 

@@ -66,14 +66,18 @@ def catalog_file(lang: str, domain: str = "profiling") -> Path:
 
 
 def domains() -> dict[str, dict[str, list[str]]]:
-    """Catalog -> its messages: a message of a package module goes to ``profiling``; one used only in a chapter
-    goes to ``chapters/<notebook>`` (so that a chapter's messages can be translated beside it)."""
+    """Catalog -> its messages: a message of a package module goes to ``profiling``, one that several chapters
+    use to ``chapters/shared``, one used in a single chapter to ``chapters/<notebook>`` (so that a chapter's
+    messages can be translated beside it)."""
     out: dict[str, dict[str, list[str]]] = {"profiling": {}}
     for msg, where in messages().items():
+        notebooks = {Path(w.split(":")[0]).stem for w in where if w.startswith("notebooks/")}
         if any(not w.startswith("notebooks/") for w in where):
             domain = "profiling"
+        elif len(notebooks) > 1:
+            domain = "chapters/shared"   # a label several chapters use ("lines", "customers")
         else:
-            domain = "chapters/" + Path(where[0].split(":")[0]).stem
+            domain = "chapters/" + notebooks.pop()
         out.setdefault(domain, {})[msg] = where
     return out
 

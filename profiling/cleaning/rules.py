@@ -49,6 +49,7 @@ import pandas as pd
 
 from profiling.cleaning._checks import as_text, check_columns, check_types
 from profiling.datasets import COLUMNS
+from profiling.i18n import tr
 
 __all__ = [
     "NON_PRODUCT_CODES",
@@ -444,29 +445,30 @@ def default_rules(
     False
     """
     rules = [
-        Rule("duplicates", "exact duplicate lines (all columns equal); one copy is kept", _duplicates),
-        Rule("missing_customer", "lines without a customer id", _missing_customer),
+        Rule("duplicates", tr("exact duplicate lines (all columns equal); one copy is kept"), _duplicates),
+        Rule("missing_customer", tr("lines without a customer id"), _missing_customer),
         Rule(
             "non_product",
-            "non-product stock codes: postage, carriage, manual, discount, fees, adjustments, samples, tests, vouchers",
+            tr("non-product stock codes: postage, carriage, manual, discount, fees, adjustments, samples, tests, vouchers"),
             _non_product,
         ),
         Rule(
             "cancellations",
-            "cancellation lines (invoice C...) and the purchase lines they cancel (same customer, item, quantity)",
+            tr("cancellation lines (invoice C...) and the purchase lines they cancel (same customer, item, quantity)"),
             _cancellations,
         ),
-        Rule("returns", "remaining lines with a negative quantity", _returns),
-        Rule("bad_price", "lines with a missing, zero or negative unit price", _bad_price),
+        Rule("returns", tr("remaining lines with a negative quantity"), _returns),
+        Rule("bad_price", tr("lines with a missing, zero or negative unit price"), _bad_price),
         Rule(
             "extreme_quantity",
-            f"|quantity| >= {extreme_min_quantity:g} and > {extreme_factor:g} x the item's median purchase quantity "
-            "(a return of such a purchase goes with it)",
+            tr("|quantity| >= {min_quantity:g} and > {factor:g} x the item's median purchase quantity "
+               "(a return of such a purchase goes with it)").format(min_quantity=extreme_min_quantity,
+                                                                    factor=extreme_factor),
             lambda tx: extreme_quantity_mask(tx, extreme_factor, extreme_min_quantity),
         ),
         Rule(
             "normalize_description",
-            "descriptions stripped, whitespace collapsed, upper-cased (no row removed)",
+            tr("descriptions stripped, whitespace collapsed, upper-cased (no row removed)"),
             _normalize,
             kind="transform",
         ),
