@@ -35,7 +35,7 @@ import string
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["LANGUAGES", "catalog", "language", "placeholders", "read_catalog", "set_language", "tr",
+__all__ = ["LANGUAGES", "N_", "catalog", "language", "placeholders", "read_catalog", "set_language", "tr",
            "translate_markdown"]
 
 #: The languages of the course: code -> name in that language.
@@ -97,6 +97,12 @@ def tr(message: str) -> str:
     Placeholders are kept for ``.format`` afterwards: ``tr("{n:,} customers").format(n=12345)``.
     """
     return catalog(_current).get(message, message) if _current != "en" else message
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for it
+    """Mark a message for the catalog without translating it now (a constant translated where it is shown,
+    with :func:`tr`): ``MEANINGS = [N_("bought recently")]`` ... ``tr(MEANINGS[0])``."""
+    return message
 
 
 def placeholders(message: str) -> set[str]:

@@ -30,7 +30,9 @@ import pandas as pd
 
 from profiling import cleaning, datasets
 from profiling import features as _features
+from profiling import segments as _segments
 from profiling import tags as _tags
+from profiling.i18n import language, tr
 from profiling.segments import (
     _item_names,
     best_k,
@@ -339,7 +341,7 @@ def _scaled_note(attrs: dict) -> str:
     rules = attrs.get("tag_rules") or {}
     if not rules.get("scaled"):
         return ""
-    return f" (rules x{rules['scaled']:.2f}: {attrs.get('history_days', 0):.0f} days of data)"
+    return tr(" (rules x{ratio:.2f}: {days:.0f} days of data)").format(ratio=rules["scaled"], days=attrs.get("history_days", 0))
 
 
 def profile_card(
@@ -402,38 +404,47 @@ def profile_card(
     ax_text.axis("off")
     where = f"{row['country']} ({row['region']})" if "country" in profiles.columns else ""
     flags = [f for f in _tags.FLAGS if f in profiles.columns and bool(row[f])]
+    chinese = language() == "zh_CN"   # tags and segments by the names the outline gives them
+
+    def named(tag: str) -> str:
+        return _tags.TAG_NAMES_ZH.get(tag, tag) if chinese else tag
+
+    segment = str(row["rfm_segment"])
+    if chinese:
+        segment = next((zh for seg, _, zh, *_ in _segments.RFM_SEGMENTS if seg == segment), segment)
+    tier = named(str(row["value_tier"])) if chinese else f"{row['value_tier']} spender"
     lines = [
-        ("Customer", cid),
-        ("Country", where),
-        ("Profile date", str(cutoff)[:10] if cutoff else "-"),
+        (tr("Customer"), cid),
+        (tr("Country"), where),
+        (tr("Profile date"), str(cutoff)[:10] if cutoff else "-"),
         ("", ""),
-        ("Life cycle", str(row["lifecycle"]) + _scaled_note(profiles.attrs)),
-        ("Value tier", f"{row['value_tier']} spender"),
-        ("Flags", ", ".join(flags) if flags else "none"),
-        ("RFM", f"{row['rfm_cell']} - {row['rfm_segment']}"),
-        ("Persona", f"{int(row['persona'])}: {row['persona_name']}"),
+        (tr("Life cycle"), named(str(row["lifecycle"])) + _scaled_note(profiles.attrs)),
+        (tr("Value tier"), tier),
+        (tr("Flags"), ", ".join(named(f) for f in flags) if flags else tr("none")),
+        ("RFM", f"{row['rfm_cell']} - {segment}"),
+        (tr("Persona"), f"{int(row['persona'])}: {row['persona_name']}"),
         ("", ""),
-        ("Net spend", f"{row['monetary']:,.2f}"),
-        ("Orders", f"{int(row['frequency'])}"),
-        ("Avg order", f"{row['avg_order_value']:,.2f}"),
-        ("Last order", f"{row['recency_days']:.0f} days ago"),
-        ("Customer for", f"{row['tenure_days']:.0f} days"),
+        (tr("Net spend"), f"{row['monetary']:,.2f}"),
+        (tr("Orders"), f"{int(row['frequency'])}"),
+        (tr("Avg order"), f"{row['avg_order_value']:,.2f}"),
+        (tr("Last order"), tr("{days:.0f} days ago").format(days=row["recency_days"])),
+        (tr("Customer for"), tr("{days:.0f} days").format(days=row["tenure_days"])),
     ]
     if "distinct_items" in profiles.columns:
-        lines.append(("Products", f"{int(row['distinct_items'])} distinct"))
+        lines.append((tr("Products"), tr("{n} distinct").format(n=int(row["distinct_items"]))))
     for i, (key, value) in enumerate(lines):
         y = 1.0 - i * 0.064
         ax_text.text(0.0, y, key, fontsize=9, color="#555555", transform=ax_text.transAxes, va="top")
-        ax_text.text(0.34, y, value, fontsize=9, fontweight="bold" if key == "Customer" else "normal",
+        ax_text.text(0.34, y, value, fontsize=9, fontweight="bold" if i == 0 else "normal",
                      transform=ax_text.transAxes, va="top")
-    ax_text.set_title(f"Profile card: customer {cid}", loc="left")
+    ax_text.set_title(tr("Profile card: customer {customer}").format(customer=cid), loc="left")
 
     ax_items = fig.add_subplot(grid[0, 1])
     ax_time = fig.add_subplot(grid[1, 1])
     if transactions is None:
         for ax in (ax_items, ax_time):
             ax.axis("off")
-            ax.text(0.5, 0.5, "pass transactions= to see items and timeline", ha="center", va="center",
+            ax.text(0.5, 0.5, tr("pass transactions= to see items and timeline"), ha="center", va="center",
                     transform=ax.transAxes, fontsize=9, color="#555555")
         return fig
     check_frame(transactions, ["customer_id", "item_id", "quantity", "unit_price", "timestamp"], "profile_card",
@@ -453,8 +464,8 @@ def profile_card(
         ax_items.text(0, yi, " " + label, va="center", ha="left", fontsize=8)
     ax_items.set_yticks([])
     ax_items.invert_yaxis()
-    ax_items.set_title(f"Top {len(per_item)} items by spend", loc="left")
-    ax_items.set_xlabel("spend (currency units)")
+    ax_items.set_title(tr("Top {n} items by spend").format(n=len(per_item)), loc="left")
+    ax_items.set_xlabel(tr("spend (currency units)"))
 
     # Months from the first month of the data to the last month before the cutoff, so that the
     # timeline also shows when the customer did *not* buy.
@@ -465,8 +476,8 @@ def profile_card(
     monthly = monthly.reindex(months, fill_value=0.0)
     ax_time.bar([p.strftime("%Y-%m") for p in monthly.index], monthly.to_numpy(), color=PALETTE[1])
     ax_time.axhline(0, color=PALETTE[7], linewidth=0.6)
-    ax_time.set_title("Net spend per month", loc="left")
-    ax_time.set_xlabel("month")
-    ax_time.set_ylabel("net spend")
+    ax_time.set_title(tr("Net spend per month"), loc="left")
+    ax_time.set_xlabel(tr("month"))
+    ax_time.set_ylabel(tr("net spend"))
     ax_time.tick_params(axis="x", labelrotation=60, labelsize=7)
     return fig

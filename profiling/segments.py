@@ -33,6 +33,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from profiling import tags as _tags
+from profiling.i18n import N_, tr
 from profiling.numeric import one_thread, signed_log1p
 from profiling.validation import check_frame, check_is_fitted
 
@@ -60,17 +61,17 @@ __all__ = [
 #: The named RFM segments: (segment, display name, 中文, R scores, FM scores, what it means, what to do).
 #: Together the (R, FM) ranges tile the 5 x 5 grid exactly once (tested).
 RFM_SEGMENTS: list[tuple[str, str, str, tuple[int, ...], tuple[int, ...], str, str]] = [
-    ("champions", "Champions", "冠军客户", (5,), (4, 5), "bought recently, buy often and spend the most", "reward; early access; ask for reviews"),
-    ("loyal", "Loyal", "忠诚客户", (3, 4), (4, 5), "buy often and spend well; responsive to promotions", "upsell higher-value products; loyalty programme"),
-    ("potential_loyalist", "Potential loyalist", "潜在忠诚客户", (4, 5), (2, 3), "recent customers with average frequency and spend", "membership offers; recommend other products"),
-    ("new_customers", "New customers", "新客户", (5,), (1,), "bought most recently, but not often", "onboarding; build the relationship early"),
-    ("promising", "Promising", "有潜力客户", (4,), (1,), "recent shoppers who have not spent much yet", "brand awareness; free trials"),
-    ("need_attention", "Need attention", "需要关注客户", (3,), (3,), "above-average recency, frequency and spend, but slipping", "limited-time offers based on past purchases"),
-    ("about_to_sleep", "About to sleep", "即将沉睡客户", (3,), (1, 2), "below-average recency and frequency", "share popular products; reactivate before they are lost"),
-    ("at_risk", "At risk", "有流失风险客户", (1, 2), (3, 4), "spent and bought fairly often, but long ago", "personalised win-back e-mails; renewals"),
-    ("cant_lose", "Can't lose them", "不能失去的客户", (1, 2), (5,), "made the biggest and most frequent purchases, but long ago", "win them back with new products; talk to them"),
-    ("hibernating", "Hibernating", "沉睡客户", (1, 2), (1, 2), "last purchase long ago, few orders, low spend", "offer relevant products and special discounts"),
-    ("lost", "Lost", "已流失客户", (1,), (1,), "lowest recency, frequency and spend", "revive interest with outreach, else ignore"),
+    ("champions", "Champions", "冠军客户", (5,), (4, 5), N_("bought recently, buy often and spend the most"), N_("reward; early access; ask for reviews")),
+    ("loyal", "Loyal", "忠诚客户", (3, 4), (4, 5), N_("buy often and spend well; responsive to promotions"), N_("upsell higher-value products; loyalty programme")),
+    ("potential_loyalist", "Potential loyalist", "潜在忠诚客户", (4, 5), (2, 3), N_("recent customers with average frequency and spend"), N_("membership offers; recommend other products")),
+    ("new_customers", "New customers", "新客户", (5,), (1,), N_("bought most recently, but not often"), N_("onboarding; build the relationship early")),
+    ("promising", "Promising", "有潜力客户", (4,), (1,), N_("recent shoppers who have not spent much yet"), N_("brand awareness; free trials")),
+    ("need_attention", "Need attention", "需要关注客户", (3,), (3,), N_("above-average recency, frequency and spend, but slipping"), N_("limited-time offers based on past purchases")),
+    ("about_to_sleep", "About to sleep", "即将沉睡客户", (3,), (1, 2), N_("below-average recency and frequency"), N_("share popular products; reactivate before they are lost")),
+    ("at_risk", "At risk", "有流失风险客户", (1, 2), (3, 4), N_("spent and bought fairly often, but long ago"), N_("personalised win-back e-mails; renewals")),
+    ("cant_lose", "Can't lose them", "不能失去的客户", (1, 2), (5,), N_("made the biggest and most frequent purchases, but long ago"), N_("win them back with new products; talk to them")),
+    ("hibernating", "Hibernating", "沉睡客户", (1, 2), (1, 2), N_("last purchase long ago, few orders, low spend"), N_("offer relevant products and special discounts")),
+    ("lost", "Lost", "已流失客户", (1,), (1,), N_("lowest recency, frequency and spend"), N_("revive interest with outreach, else ignore")),
 ]
 # "lost" is carved out of the hibernating block: the (1, 1) cell belongs to it, not to hibernating.
 _SEGMENT_ORDER = [s[0] for s in RFM_SEGMENTS]
@@ -182,7 +183,7 @@ def rfm_segment_map() -> pd.DataFrame:
         fm_text = f"{min(fms)}-{max(fms)}" if len(fms) > 1 else str(fms[0])
         if seg == "hibernating":
             fm_text += " (not R=1 & FM=1)"
-        rows.append((seg, name, zh, r_text, fm_text, cells, meaning, action))
+        rows.append((seg, name, zh, r_text, fm_text, cells, tr(meaning), tr(action)))
     return pd.DataFrame(rows, columns=["segment", "name", "chinese", "R score", "FM score", "grid cells", "meaning", "action"])
 
 

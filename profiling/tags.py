@@ -57,6 +57,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from profiling.i18n import tr
 from profiling.validation import check_frame
 
 __all__ = [
@@ -407,30 +408,33 @@ def tag_rules_table(rules: TagRules = TagRules(), tiers: ValueTiers | None = Non
         tier_thr = [f"monetary <= {lo}", f"{lo} < monetary <= {hi}", f"monetary > {hi}"]
     else:
         q = tiers.q if tiers is not None else (1 / 3, 2 / 3)
-        tier_thr = [f"below the {q[0]:.0%} quantile", f"{q[0]:.0%}-{q[1]:.0%} quantile", f"above the {q[1]:.0%} quantile"]
+        tier_thr = [tr("below the {q:.0%} quantile").format(q=q[0]), tr("{low:.0%}-{high:.0%} quantile").format(low=q[0], high=q[1]),
+                    tr("above the {q:.0%} quantile").format(q=q[1])]
+    life, value, behaviour = tr("life cycle"), tr("value tier"), tr("behaviour")
     rows = [
-        ("life cycle", "churned", f"no order for >= churned_days days", f"churned_days = {r.churned_days:g}"),
-        ("life cycle", "new", "first order < new_days days ago (if not churned)", f"new_days = {r.new_days:g}"),
-        ("life cycle", "at_risk", "no order for >= active_days days (if not churned or new)", f"active_days = {r.active_days:g}"),
+        (life, "churned", tr("no order for >= churned_days days"), f"churned_days = {r.churned_days:g}"),
+        (life, "new", tr("first order < new_days days ago (if not churned)"), f"new_days = {r.new_days:g}"),
+        (life, "at_risk", tr("no order for >= active_days days (if not churned or new)"), f"active_days = {r.active_days:g}"),
         (
-            "life cycle",
+            life,
             "loyal",
-            "recent order, >= loyal_min_orders orders, first order >= loyal_min_tenure_days ago",
+            tr("recent order, >= loyal_min_orders orders, first order >= loyal_min_tenure_days ago"),
             f"loyal_min_orders = {r.loyal_min_orders:g}; loyal_min_tenure_days = {r.loyal_min_tenure_days:g}",
         ),
-        ("life cycle", "active", "order in the last active_days days, not new (so >= 2 orders)", f"active_days = {r.active_days:g}"),
-        ("value tier", "low", "net spend (monetary) in the lowest tier of the reference period", tier_thr[0]),
-        ("value tier", "mid", "net spend in the middle tier", tier_thr[1]),
-        ("value tier", "high", "net spend in the highest tier", tier_thr[2]),
-        ("behaviour", "bulk_buyer", "avg_basket_items >= bulk_items (wholesaler-like)", f"bulk_items = {r.bulk_items:g} units/order"),
-        ("behaviour", "gift_season_buyer", "gift_season_share >= gift_share", f"gift_share = {r.gift_share:g}"),
+        (life, "active", tr("order in the last active_days days, not new (so >= 2 orders)"), f"active_days = {r.active_days:g}"),
+        (value, "low", tr("net spend (monetary) in the lowest tier of the reference period"), tier_thr[0]),
+        (value, "mid", tr("net spend in the middle tier"), tier_thr[1]),
+        (value, "high", tr("net spend in the highest tier"), tier_thr[2]),
+        (behaviour, "bulk_buyer", tr("avg_basket_items >= bulk_items (wholesaler-like)"),
+         tr("bulk_items = {n:g} units/order").format(n=r.bulk_items)),
+        (behaviour, "gift_season_buyer", "gift_season_share >= gift_share", f"gift_share = {r.gift_share:g}"),
         (
-            "behaviour",
+            behaviour,
             "frequent_returner",
-            "return_rate >= return_rate or cancel_rate >= cancel_rate",
+            tr("return_rate >= return_rate or cancel_rate >= cancel_rate"),
             f"return_rate = {r.return_rate:g}; cancel_rate = {r.cancel_rate:g}",
         ),
-        ("behaviour", "weekend_shopper", "weekend_share >= weekend_share", f"weekend_share = {r.weekend_share:g}"),
+        (behaviour, "weekend_shopper", "weekend_share >= weekend_share", f"weekend_share = {r.weekend_share:g}"),
     ]
     table = pd.DataFrame(rows, columns=["group", "tag", "rule", "threshold"])
     table.insert(2, "chinese", table["tag"].map(TAG_NAMES_ZH))

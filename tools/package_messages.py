@@ -1,4 +1,5 @@
-"""The package's message catalog: every ``tr("...")`` of profiling/ and of the chapters' code.
+"""The package's message catalog: every ``tr("...")`` (and ``N_("...")``, a message marked where it is
+defined and translated where it is shown) of profiling/ and of the chapters' code.
 
     python tools/package_messages.py extract    # refresh profiling/locales/<lang>/LC_MESSAGES/**.po
     python tools/package_messages.py extract chapters/03_clean_and_fuse   # only that chapter's catalog
@@ -39,7 +40,7 @@ def _calls(code: str) -> list[str]:
         if isinstance(node, ast.Call) and node.args:
             name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
             arg = node.args[0]
-            if name == "tr" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            if name in ("tr", "N_") and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                 found.append(arg.value)
     return found
 
