@@ -416,6 +416,51 @@ def test_report_end_to_end(tmp_path):
 
 @pytest.mark.notebook
 @pytest.mark.slow
+def test_a_chinese_report_from_one_command(tmp_path):
+    """``--lang zh_CN``: the index page, the chapters' prose (the book's catalogs), their generated sentences and
+    table headers (the package's) in Chinese, on another shop's data; the numbers are the English run's."""
+    _, export = synthetic(200, "text", random_state=12)
+    path = tmp_path / "shop.csv"
+    export.to_csv(path, index=False)
+    han = re.compile(r"[\u4e00-\u9fff]")
+    runs = {}
+    for lang in ("zh_CN", "en"):
+        out = tmp_path / f"report_{lang}"
+        result = subprocess.run(
+            [sys.executable, "-m", "profiling", "report", "--data", str(path), "--columns", flag(THEIR_NAMES),
+             "--timestamp-format", DAY_FIRST, "--chapters", "03,06", "--lang", lang, "--currency", "EUR",
+             "--out", str(out), "-q"],
+            capture_output=True, text=True, cwd=tmp_path, timeout=900,
+        )
+        assert result.returncode == 0, result.stderr
+        runs[lang] = out
+    out = runs["zh_CN"]
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["lang"] == "zh_CN" and {c["status"] for c in run["chapters"]} == {"ran"}
+    assert all(han.search(c["title"]) for c in run["chapters"])
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in index and "画像表" in index and "Profile table" not in index
+    for name in ("03_clean_and_fuse", "06_tags_and_segments"):
+        nb = json.loads((out / "chapters" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        prose = [c for c in nb["cells"] if c["cell_type"] == "markdown"]
+        assert sum(bool(han.search("".join(c["source"]))) for c in prose) / len(prose) > 0.9, name
+        generated = [o["data"]["text/markdown"] for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+        generated = ["".join(g) for g in generated]
+        assert generated and all(han.search(g) for g in generated), (name, [g[:80] for g in generated if not han.search(g)])
+        tables = ["".join(o["data"]["text/html"]) for c in nb["cells"] if c["cell_type"] == "code"
+                  for o in c.get("outputs", []) if "text/html" in o.get("data", {})]
+        headers = [h for t in tables for h in re.findall(r"<th[^>]*>([^<]+)</th>", t)]
+        assert any(han.search(h) for h in headers), name
+        assert "GBP" not in "".join(generated) and (name != "03_clean_and_fuse" or "EUR" in "".join(generated))
+        assert read_records(out / "chapters" / f"{name}.ipynb") == read_records(runs["en"] / "chapters" / f"{name}.ipynb")
+    page = (out / "chapters" / "03_clean_and_fuse.html").read_text(encoding="utf-8")
+    assert "数据采集" in page
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "profiles.parquet"), pd.read_parquet(runs["en"] / "profiles.parquet"))
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
     """Chapters 09 and 11 on a young 200-customer shop without a country column (about 30 s): a segment
     without history, fewer training rows than chapter 7's KNN k, and no attribute with two groups for
