@@ -14,16 +14,20 @@ compiles them to ``.mo`` itself when it builds the edition.
 
 **build** makes the edition in a staging folder that mirrors the repository (``book/``, ``profiling/``
 and ``data/`` linked, the notebooks copied): a chapter that declares a ``lang`` parameter is
-executed with papermill in that language (its generated sentences, figure labels and table headers
-come from the package's message catalog, :mod:`profiling.i18n`); the others keep their stored
-outputs. Sphinx then builds with ``language: <lang>``, every warning is an error, and the pages go to
+executed with papermill in that language, two at a time (its generated sentences, figure labels and
+table headers come from the package's message catalog, :mod:`profiling.i18n`), and kept in
+``_build/<lang>/executed/`` under a digest of the notebook, the package and the data, so that the
+next build reuses it; the others keep their stored outputs, whose sentences the page catalogs
+translate. Sphinx then builds with ``language: <lang>``, every warning is an error, and the pages go to
 ``_build/html/<lang>/``, next to the English edition (each page links to its twin).
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import functools
+import hashlib
 import json
 import os
 import re
@@ -236,6 +240,9 @@ def translate_prompts(notebook: Path, lang: str) -> None:
     """The collapsed cells' labels of a staged notebook, in ``lang`` (:data:`PROMPTS`)."""
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     for cell in nb["cells"]:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:  # papermill's `lang = "zh_CN"`
+            cell["metadata"]["tags"] = [*tags, "remove-cell"]
         meta = cell.get("metadata", {}).get("mystnb", {})
         for key in ("code_prompt_show", "code_prompt_hide"):
             if key not in meta:
@@ -271,6 +278,40 @@ def _declares_lang(notebook: Path) -> bool:
     return False
 
 
+def _sources_digest(notebook: Path, lang: str) -> str:
+    """What an execution in ``lang`` depends on: the notebook, the package's code and catalogs, the data."""
+    digest = hashlib.sha256(lang.encode())
+    files = [notebook, *sorted((ROOT / "profiling").rglob("*.py")), *sorted((ROOT / "profiling").rglob("*.po")),
+             *sorted((ROOT / "data").glob("*.*")), ROOT / "requirements.lock"]
+    for path in files:
+        digest.update(path.relative_to(ROOT).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def execute_in(notebook: Path, lang: str) -> Path:
+    """The chapter executed with ``lang`` (papermill, in notebooks/ as the book's chapters run), kept in
+    ``_build/<lang>/executed/`` under a digest of everything it depends on: a second build reuses it."""
+    folder = ROOT / "_build" / lang / "executed"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{notebook.stem}-{_sources_digest(notebook, lang)}.ipynb"
+    if target.is_file():
+        print(f"{notebook.name}: executed with lang={lang} before (same sources)", flush=True)
+        return target
+    print(f"executing {notebook.name} with lang={lang} ...", flush=True)
+    tmp = target.with_suffix(".partial.ipynb")
+    result = subprocess.run([str(BIN / "papermill"), str(notebook), str(tmp), "-p", "lang", lang,
+                             "--cwd", str(ROOT / "notebooks"), "--kernel", "python3", "--no-progress-bar"],
+                            capture_output=True, text=True, check=False)
+    if result.returncode:
+        sys.exit(f"book_i18n: {notebook.name} failed with lang={lang}:\n{result.stderr[-3000:]}")
+    os.replace(tmp, target)
+    for old in folder.glob(f"{notebook.stem}-*.ipynb"):
+        if old != target:
+            old.unlink()
+    return target
+
+
 def build(lang: str, execute: bool = True) -> Path:
     if lang not in LANGUAGES:
         sys.exit(f"book_i18n: no edition for language {lang!r}; known: {', '.join(LANGUAGES)}")
@@ -280,16 +321,16 @@ def build(lang: str, execute: bool = True) -> Path:
     (stage / "notebooks").mkdir(parents=True)
     for name in ("book", "profiling", "data"):
         (stage / name).symlink_to(os.path.relpath(ROOT / name, stage))
-    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        target = stage / "notebooks" / notebook.name
-        if execute and _declares_lang(notebook):
-            print(f"executing {notebook.name} with lang={lang} ...", flush=True)
-            subprocess.run([str(BIN / "papermill"), str(notebook), str(target), "-p", "lang", lang,
-                            "--cwd", str(ROOT / "notebooks"), "--kernel", "python3", "--no-progress-bar"],
-                           check=True, stdout=subprocess.DEVNULL)
-        else:
-            shutil.copy2(notebook, target)
-        translate_prompts(target, lang)
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    to_run = [nb for nb in notebooks if execute and _declares_lang(nb)]
+    for notebook in notebooks:
+        if notebook not in to_run:
+            shutil.copy2(notebook, stage / "notebooks" / notebook.name)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        for done in pool.map(lambda nb: execute_in(nb, lang), to_run):
+            shutil.copy2(done, stage / "notebooks" / (done.stem.rsplit("-", 1)[0] + ".ipynb"))
+    for notebook in notebooks:
+        translate_prompts(stage / "notebooks" / notebook.name, lang)
     translated_toc(lang, stage / "_toc.yml")
     config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = LANGUAGES[lang]
