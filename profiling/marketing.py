@@ -40,6 +40,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from profiling.i18n import N_, tr
 from profiling.validation import check_frame
 from profiling.windows import as_date, check_horizon
 
@@ -48,19 +49,20 @@ __all__ = ["CAMPAIGN_PLAYBOOK", "budget_tradeoff", "campaign_plan", "future_outc
 #: What a team would do with each named RFM segment (:data:`profiling.segments.RFM_SEGMENTS`):
 #: segment -> (goal, offer type, channel). These are *choices* (the usual CRM playbook), written
 #: down so they can be argued with; the expected value of each comes from data
-#: (:func:`campaign_plan`), never from this table.
+#: (:func:`campaign_plan`), never from this table. The texts are messages of the package's catalog
+#: (:func:`profiling.i18n.N_`): a plan shows them in the current language.
 CAMPAIGN_PLAYBOOK: dict[str, tuple[str, str, str]] = {
-    "champions": ("retain and advocate", "early access to new ranges, no discount", "e-mail + account manager"),
-    "loyal": ("grow the basket", "cross-sell bundle, volume tier", "e-mail"),
-    "potential_loyalist": ("make them regulars", "loyalty programme invitation", "e-mail"),
-    "new_customers": ("onboard", "welcome series, free delivery on the 2nd order", "e-mail"),
-    "promising": ("build the habit", "small repeat-order voucher", "e-mail"),
-    "need_attention": ("re-engage", "limited-time offer on past categories", "e-mail"),
-    "about_to_sleep": ("reactivate", "best sellers + modest discount", "e-mail"),
-    "at_risk": ("win back", "personalised win-back voucher", "e-mail + phone"),
-    "cant_lose": ("win back a big account", "personal call, new products", "phone / account manager"),
-    "hibernating": ("cheap reactivation", "seasonal catalogue", "e-mail only"),
-    "lost": ("do not spend", "none (cheapest channel at most)", "none"),
+    "champions": (N_("retain and advocate"), N_("early access to new ranges, no discount"), N_("e-mail + account manager")),
+    "loyal": (N_("grow the basket"), N_("cross-sell bundle, volume tier"), N_("e-mail")),
+    "potential_loyalist": (N_("make them regulars"), N_("loyalty programme invitation"), N_("e-mail")),
+    "new_customers": (N_("onboard"), N_("welcome series, free delivery on the 2nd order"), N_("e-mail")),
+    "promising": (N_("build the habit"), N_("small repeat-order voucher"), N_("e-mail")),
+    "need_attention": (N_("re-engage"), N_("limited-time offer on past categories"), N_("e-mail")),
+    "about_to_sleep": (N_("reactivate"), N_("best sellers + modest discount"), N_("e-mail")),
+    "at_risk": (N_("win back"), N_("personalised win-back voucher"), N_("e-mail + phone")),
+    "cant_lose": (N_("win back a big account"), N_("personal call, new products"), N_("phone / account manager")),
+    "hibernating": (N_("cheap reactivation"), N_("seasonal catalogue"), N_("e-mail only")),
+    "lost": (N_("do not spend"), N_("none (cheapest channel at most)"), N_("none")),
 }
 
 
@@ -280,7 +282,7 @@ def campaign_plan(
     plan = vals.reindex(sizes.index)[["repurchase_rate", "order_value", "revenue_per_customer"]].astype("float64")
     plan.insert(0, "customers", sizes.astype("int64"))
     for i, col in enumerate(["goal", "offer", "channel"]):
-        plan.insert(i, col, [book.get(s, ("", "", ""))[i] for s in plan.index])
+        plan.insert(i, col, [tr(book.get(s, ("", "", ""))[i]) if book.get(s, ("", "", ""))[i] else "" for s in plan.index])
     rev = plan["revenue_per_customer"].to_numpy(dtype="float64")
     gross = float(margin) * rev
     with np.errstate(divide="ignore", invalid="ignore"):
