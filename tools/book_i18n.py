@@ -312,6 +312,28 @@ def execute_in(notebook: Path, lang: str) -> Path:
     return target
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def untranslated_outputs(executed: Path) -> list[str]:
+    """Sentences a chapter executed in Chinese wrote without a Chinese character (text/markdown outputs: the
+    generated prose), and data-table headers of several English words."""
+    nb = json.loads(executed.read_text(encoding="utf-8"))
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/markdown" in data:
+                text = "".join(data["text/markdown"])
+                if re.search(r"[A-Za-z]{3,}", text) and not _HAN.search(text):
+                    found.append(f"{executed.name} cell {i}: {text[:90]!r}")
+            if "text/html" in data and "dataframe" in "".join(data["text/html"]):
+                headers = re.findall(r"<th[^>]*>([^<]+)</th>", "".join(data["text/html"]))
+                english = [h for h in headers if re.fullmatch(r"[A-Za-z][A-Za-z ()%/-]+ [A-Za-z()%/ -]+", h.strip())]
+                found += [f"{executed.name} cell {i}: table header {h.strip()!r}" for h in english[:3]]
+    return found
+
+
 def build(lang: str, execute: bool = True) -> Path:
     if lang not in LANGUAGES:
         sys.exit(f"book_i18n: no edition for language {lang!r}; known: {', '.join(LANGUAGES)}")
@@ -329,6 +351,9 @@ def build(lang: str, execute: bool = True) -> Path:
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
         for done in pool.map(lambda nb: execute_in(nb, lang), to_run):
             shutil.copy2(done, stage / "notebooks" / (done.stem.rsplit("-", 1)[0] + ".ipynb"))
+            english = untranslated_outputs(done)
+            if english:  # a chapter with a `lang` parameter writes everything in it
+                print(f"{done.stem.rsplit('-', 1)[0]}: {len(english)} output(s) not in {lang}:\n  " + "\n  ".join(english))
     for notebook in notebooks:
         translate_prompts(stage / "notebooks" / notebook.name, lang)
     translated_toc(lang, stage / "_toc.yml")
