@@ -65,15 +65,53 @@ def _jupyter_book(config: Path, out: Path, *extra: str, source: Path = ROOT, toc
                  + "\n".join(warnings[:20]))
 
 
+def _stage(stage: Path) -> None:
+    """A source folder that mirrors the repository: book/, profiling/ and data/ linked, notebooks/ a folder."""
+    if stage.exists():
+        shutil.rmtree(stage)
+    (stage / "notebooks").mkdir(parents=True)
+    for name in ("book", "profiling", "data"):
+        (stage / name).symlink_to(os.path.relpath(ROOT / name, stage))
+
+
+def _without_text_outputs(notebook: Path, target: Path) -> None:
+    """A chapter that declares ``lang`` is run again in each language: its stored (English) sentences,
+    tables and printed lines are not messages of the catalogs (timings in them would change the
+    messages at every execution); its figures stay, for their captions and alt texts."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", []) if any(k.startswith("image/") for k in o.get("data", {}))]
+    target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def templates(out: Path) -> dict[str, Path]:
+    """Page -> its message template (.pot): Sphinx's gettext builder over the book, where the chapters that
+    declare ``lang`` contribute their prose, captions and alt texts but not their text outputs."""
+    stage = out / "source"
+    _stage(stage)
+    for notebook in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if _declares_lang(notebook):
+            _without_text_outputs(notebook, stage / "notebooks" / notebook.name)
+        else:
+            shutil.copy2(notebook, stage / "notebooks" / notebook.name)
+    config = yaml.safe_load((ROOT / "book" / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["local_extensions"] = {name: str(ROOT / "book" / path)
+                                            for name, path in config["sphinx"]["local_extensions"].items()}
+    config["bibtex_bibfiles"] = [str(stage / f) for f in config["bibtex_bibfiles"]]
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _jupyter_book(stage / "_config.yml", out, "--builder", "custom", "--custom-builder", "gettext", source=stage)
+    folder = out / "_build" / "gettext"
+    return {pot.relative_to(folder).with_suffix("").as_posix(): pot for pot in sorted(folder.rglob("*.pot"))}
+
+
 def extract(langs: list[str]) -> None:
     out = ROOT / "_build" / "gettext"
     if out.exists():
         shutil.rmtree(out)
-    _jupyter_book(ROOT / "book" / "_config.yml", out, "--builder", "custom", "--custom-builder", "gettext")
-    templates = sorted((out / "_build" / "gettext").rglob("*.pot"))
+    pages = templates(out)
     for lang in langs:
-        for pot in templates:
-            page = pot.relative_to(out / "_build" / "gettext").with_suffix("").as_posix()
+        for page, pot in pages.items():
             with pot.open("rb") as handle:
                 template = read_po(handle)
             target = catalog_path(lang, page)
@@ -93,7 +131,7 @@ def extract(langs: list[str]) -> None:
             with tmp.open("wb") as handle:
                 write_po(handle, catalog, width=0, omit_header=False, sort_output=False, include_previous=False)
             os.replace(tmp, target)
-    print(f"{len(templates)} pages -> {', '.join(str(LOCALES / lang) for lang in langs)}")
+    print(f"{len(pages)} pages -> {', '.join(str(LOCALES / lang) for lang in langs)}")
 
 
 def page_coverage(lang: str) -> dict[str, tuple[int, int]]:
@@ -338,11 +376,7 @@ def build(lang: str, execute: bool = True) -> Path:
     if lang not in LANGUAGES:
         sys.exit(f"book_i18n: no edition for language {lang!r}; known: {', '.join(LANGUAGES)}")
     stage = ROOT / "_build" / lang / "source"
-    if stage.exists():
-        shutil.rmtree(stage)
-    (stage / "notebooks").mkdir(parents=True)
-    for name in ("book", "profiling", "data"):
-        (stage / name).symlink_to(os.path.relpath(ROOT / name, stage))
+    _stage(stage)
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     to_run = [nb for nb in notebooks if execute and _declares_lang(nb)]
     for notebook in notebooks:
