@@ -31,11 +31,12 @@ from typing import Any
 
 import pandas as pd
 
-from profiling import datasets, storage
+from profiling import datasets, i18n, storage
 from profiling.cli import chapters, pages
 from profiling.cli.columns import columns_text
 from profiling.cli.parsing import EXIT_CHAPTER, EXIT_DATA, CliError, Progress, parse_columns, parse_param
 from profiling.datasets import DataError
+from profiling.i18n import tr
 
 __all__ = ["load", "run_columns", "run_profiles", "run_report"]
 
@@ -372,8 +373,8 @@ def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str],
     carries the shipped shop's name or currency -- unless the data state their currency
     (``detected``: ``attrs["currency"]`` of :func:`~profiling.datasets.load_transactions`).
     """
-    defaults = {"shop_name": (Path(args.data).stem, "the data file's name; set it with --shop-name"),
-                "currency": ("currency", "not given; set it with --currency, e.g. --currency EUR")}
+    defaults = {"shop_name": (Path(args.data).stem, tr("the data file's name; set it with --shop-name")),
+                "currency": ("currency", tr("not given; set it with --currency, e.g. --currency EUR"))}
     injected: dict[str, Any] = {}
     record: dict[str, dict[str, Any]] = {}
     for name, option in chapters.SETTINGS.items():
@@ -387,10 +388,10 @@ def _settings(args: argparse.Namespace, user: dict[str, Any], chosen: list[str],
             injected[name] = given
             record[name] = {"value": given, "from": option}
         elif shipped:
-            record[name] = {"value": None, "from": "the chapters' default (the shipped data)"}
+            record[name] = {"value": None, "from": tr("the chapters' default (the shipped data)")}
         elif name == "currency" and detected:
             injected[name] = detected["value"]
-            record[name] = {"value": detected["value"], "from": f"found in the data ({detected['from']})"}
+            record[name] = {"value": detected["value"], "from": tr("found in the data ({where})").format(where=detected["from"])}
             say(f"amounts are in {detected['value']}, found in {detected['from']}; --currency overrides it")
         else:
             injected[name], why = defaults[name]
@@ -414,8 +415,9 @@ def _plan(chosen: list[str], infos: dict[str, dict[str, Any]], user: dict[str, A
         entry: dict[str, Any] = {"chapter": n, "title": info["title"], "file": info["path"].name}
         params, too_short, scaled = chapters.chapter_params(info, user, cutoff_text, shift, first_day, settings)
         if lacking:
-            entry.update(status="skipped", reason=f"needs the column(s) {lacking}, which the data do not have "
-                         f"(map them with --columns {lacking[0]}=<your column>)")
+            entry.update(status="skipped", reason=tr("needs the column(s) {columns}, which the data do not have "
+                                                     "(map them with --columns {column}=<your column>)").format(
+                columns=lacking, column=lacking[0]))
         elif too_short:
             entry.update(status="skipped", reason=too_short)
         else:
@@ -446,8 +448,9 @@ def _sample_plan(args: argparse.Namespace, user: dict[str, Any], summary: dict[s
     say(f"{n:,} customers: the chapters run on a seeded sample of {cap:,} of them (--max-customers; 0 runs them on all, "
         "for hours); the profile table covers every customer")
     return {"customers": n, "sample": cap, "chapters": takes,
-            "text": f"{n:,} customers: chapters {', '.join(takes)} ran on a seeded sample of {cap:,} customers "
-                    "(--max-customers); the profile table covers all of them."}
+            "text": tr("{customers:,} customers: chapters {chapters} ran on a seeded sample of {sample:,} customers "
+                       "(--max-customers); the profile table covers all of them.").format(
+                customers=n, chapters=", ".join(takes), sample=cap)}
 
 
 def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str, Any], cutoff_text: str | None,
@@ -460,7 +463,7 @@ def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str,
     path = folder / "profiles.parquet"
     writer = next((e for e in to_run if "output_path" in e.get("parameters", {})), None)
     if writer is not None and writer.get("status") == "ran" and path.is_file() and not whole:
-        return pd.read_parquet(path), "chapter 06", writer["parameters"].get("cutoff", cutoff_text)
+        return pd.read_parquet(path), tr("chapter 06"), writer["parameters"].get("cutoff", cutoff_text)
     if path.exists():  # left by a chapter 06 that failed afterwards: not trusted
         path.unlink()
     from profiling import profiles as _profiles
@@ -469,7 +472,7 @@ def _report_profiles(folder: Path, to_run: list[dict[str, Any]], user: dict[str,
     options = {k: user[k] for k in _profiles.PIPELINE_DEFAULTS if k in user}
     table = _profiles.profile_table(pd.read_parquet(folder / "transactions.parquet"), cutoff_text, **options)
     table.to_parquet(path)
-    return table, "the command (chapter 06's steps" + (f", {options}" if options else "") + ")", cutoff_text
+    return table, tr("the command (chapter 06's steps{options})").format(options=f", {options}" if options else ""), cutoff_text
 
 
 def _run_one(entry: dict[str, Any], info: dict[str, Any], folder: Path, mathjax: bool, say: Progress,
@@ -527,6 +530,16 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
 
     data, out = Path(args.data), Path(args.out)
     _check_out(out, data, args.force, "dir")
+    # what the report writes (its records, the index page) is in its language; progress lines stay English
+    previous = i18n.language()
+    i18n.set_language(getattr(args, "lang", "en"))
+    try:
+        return _run_report(args, say, data, out)
+    finally:
+        i18n.set_language(previous)
+
+
+def _run_report(args: argparse.Namespace, say: Progress, data: Path, out: Path) -> dict[str, Any]:
     available, infos = _chapter_infos(args.notebooks)
     chosen = chapters.select(args.chapters, available, infos)
     user = _user_params(args.param, chosen, infos)
@@ -574,8 +587,8 @@ def run_report(args: argparse.Namespace, say: Progress) -> dict[str, Any]:
             say(f"the profile table could not be built: {err}")
         else:
             if profile_cutoff is None:
-                profile_cutoff = (f"{pd.Timestamp(summary['last']).normalize() + pd.Timedelta(days=1):%Y-%m-%d} "
-                                  "(the day after the last transaction)")
+                profile_cutoff = tr("{date:%Y-%m-%d} (the day after the last transaction)").format(
+                    date=pd.Timestamp(summary["last"]).normalize() + pd.Timedelta(days=1))
             profiles_record = {**pages.profile_summary(profiles), "built_by": built_by, "cutoff": profile_cutoff}
         run = {
             "command": "profiling " + shlex.join(args.argv),
