@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from profiling.datasets import DTYPES, REQUIRED
+from profiling.i18n import tr
 from profiling.validation import check_frame
 
 __all__ = [
@@ -415,42 +416,44 @@ def check_batch(
     def add(check: str, value: float, bad: bool, threshold: str, detail: str = "") -> None:
         rows.append({"check": check, "value": float(value), "threshold": threshold, "status": FAIL if bad else OK, "detail": detail if bad else ""})
 
-    add("rows", n, n < t.min_rows, f">= {t.min_rows:,}", f"only {n:,} lines")
+    add("rows", n, n < t.min_rows, f">= {t.min_rows:,}", tr("only {n:,} lines").format(n=n))
     if expected_rows is not None and expected_rows > 0:
         ratio = n / expected_rows
-        add("volume_ratio", ratio, ratio < t.min_volume_ratio, f">= {t.min_volume_ratio:g}", f"{n:,} lines vs {expected_rows:,.0f} usual")
+        add("volume_ratio", ratio, ratio < t.min_volume_ratio, f">= {t.min_volume_ratio:g}", tr("{n:,} lines vs {usual:,.0f} usual").format(n=n, usual=expected_rows))
     days = int(tx["timestamp"].dt.normalize().nunique()) if n else 0
     last = tx["timestamp"].max() if n else None
-    add("days", days, days < t.min_days, f">= {t.min_days}", f"lines on {days} days only" + (f", last {last:%Y-%m-%d}" if last is not None else ""))
+    add("days", days, days < t.min_days, f">= {t.min_days}", tr("lines on {days} days only").format(days=days)
+        + (tr(", last {date:%Y-%m-%d}").format(date=last) if last is not None else ""))
     if n == 0:
         return pd.DataFrame(rows)
     miss_c = float(tx["customer_id"].isna().mean())
-    add("missing_customer", miss_c, miss_c > t.max_missing_customer, f"<= {t.max_missing_customer:g}", f"{int(tx['customer_id'].isna().sum()):,} lines without customer")
+    add("missing_customer", miss_c, miss_c > t.max_missing_customer, f"<= {t.max_missing_customer:g}", tr("{n:,} lines without customer").format(n=int(tx["customer_id"].isna().sum())))
     if "description" in tx.columns:
         miss_d = float(tx["description"].isna().mean())
-        add("missing_description", miss_d, miss_d > t.max_missing_description, f"<= {t.max_missing_description:g}", f"{int(tx['description'].isna().sum()):,} lines without description")
+        add("missing_description", miss_d, miss_d > t.max_missing_description, f"<= {t.max_missing_description:g}", tr("{n:,} lines without description").format(n=int(tx["description"].isna().sum())))
     dup_mask = transactions.duplicated(keep="first")
     dup = float(dup_mask.mean())
-    add("duplicates", dup, dup > t.max_duplicates, f"<= {t.max_duplicates:g}", f"{int(dup_mask.sum()):,} repeated lines")
+    add("duplicates", dup, dup > t.max_duplicates, f"<= {t.max_duplicates:g}", tr("{n:,} repeated lines").format(n=int(dup_mask.sum())))
     neg = tx["quantity"] < 0
     neg_share = float(neg.mean())
     neg_no_customer = int((neg & tx["customer_id"].isna()).sum())
-    add("negative_quantity", neg_share, neg_share > t.max_negative_quantity, f"<= {t.max_negative_quantity:g}", f"{int(neg.sum()):,} lines, {neg_no_customer:,} of them without customer (stock write-offs)")
+    add("negative_quantity", neg_share, neg_share > t.max_negative_quantity, f"<= {t.max_negative_quantity:g}", tr("{n:,} lines, {without:,} of them without customer (stock write-offs)").format(n=int(neg.sum()), without=neg_no_customer))
     nonpos = tx["unit_price"] <= 0
     nonpos_share = float(nonpos.mean())
-    add("nonpositive_price", nonpos_share, nonpos_share > t.max_nonpositive_price, f"<= {t.max_nonpositive_price:g}", f"{int(nonpos.sum()):,} lines at price <= 0")
+    add("nonpositive_price", nonpos_share, nonpos_share > t.max_nonpositive_price, f"<= {t.max_nonpositive_price:g}", tr("{n:,} lines at price <= 0").format(n=int(nonpos.sum())))
     big_q = tx["quantity"].abs() > t.max_abs_quantity
     big_p = tx["unit_price"] > t.max_unit_price
     neg_p = tx["unit_price"] < 0
     out_of_range = big_q | big_p | neg_p
     parts = []
     if big_q.any():
-        parts.append(f"{int(big_q.sum())} with |quantity| > {t.max_abs_quantity:,.0f} (max {int(tx['quantity'].abs().max()):,})")
+        parts.append(tr("{n} with |quantity| > {limit:,.0f} (max {largest:,})").format(
+            n=int(big_q.sum()), limit=t.max_abs_quantity, largest=int(tx["quantity"].abs().max())))
     if big_p.any():
         items = ", ".join(sorted(set(tx.loc[big_p, "item_id"].astype("str"))))
-        parts.append(f"{int(big_p.sum())} with unit price > {t.max_unit_price:,.0f} (items {items})")
+        parts.append(tr("{n} with unit price > {limit:,.0f} (items {items})").format(n=int(big_p.sum()), limit=t.max_unit_price, items=items))
     if neg_p.any():
-        parts.append(f"{int(neg_p.sum())} with a negative price")
+        parts.append(tr("{n} with a negative price").format(n=int(neg_p.sum())))
     add("out_of_range", float(out_of_range.sum()), int(out_of_range.sum()) > t.max_out_of_range, f"<= {t.max_out_of_range}", "; ".join(parts))
     if reference is not None:
         ref = _with_derived(reference)
@@ -461,7 +464,7 @@ def check_batch(
                 if tx[c].notna().sum() == 0:
                     continue  # an optional column the data do not fill (e.g. no country): nothing drifts
                 rows.append({"check": f"psi_{c}", "value": float("nan"), "threshold": f"PSI >= {t.psi_warn:g} warn, >= {t.psi_alert:g} fail",
-                             "status": FAIL, "detail": f"{c}: values appear where the reference batch had none"})
+                             "status": FAIL, "detail": tr("{column}: values appear where the reference batch had none").format(column=c)})
                 continue
             table = psi_table(ref[c], tx[c], bins)
             value = float(table["psi"].sum())
