@@ -340,15 +340,22 @@ def describe(
     null: float = 0.0,
     fmt: str = "{:+.3f}",
     level: float = 0.95,
-    above: str = "a real gain",
-    below: str = "a real loss",
-    neither: str = "not distinguishable",
+    above: str | None = None,
+    below: str | None = None,
+    neither: str | None = None,
 ) -> str:
     """One sentence for an estimate and its interval, e.g. ``+0.012 (95 % interval +0.004 to +0.020): a real gain``.
+
+    The sentence and the default readings ("a real gain", "a real loss", "not distinguishable") are in
+    the current language (:func:`profiling.i18n.tr`); readings passed in are used as given.
 
     >>> describe(1.10, 1.08, 1.12, null=1.0, fmt="{:.2f}×", above="better than the baseline")
     '1.10× (95 % interval 1.08× to 1.12×): better than the baseline'
     """
-    reading = verdict(low, high, null, above=above, below=below, neither=neither)
-    return (f"{fmt.format(estimate)} ({level * 100:.0f} % interval {fmt.format(low)} to {fmt.format(high)}): "
-            f"{reading}")
+    from profiling.i18n import tr
+
+    reading = verdict(low, high, null, above=tr("a real gain") if above is None else above,
+                      below=tr("a real loss") if below is None else below,
+                      neither=tr("not distinguishable") if neither is None else neither)
+    return tr("{estimate} ({level:.0f} % interval {low} to {high}): {reading}").format(
+        estimate=fmt.format(estimate), level=level * 100, low=fmt.format(low), high=fmt.format(high), reading=reading)
