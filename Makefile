@@ -28,7 +28,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 # `make notebooks NB=notebooks/02_user_profiles.ipynb` re-executes only that one.
 NB ?= $(NOTEBOOKS)
 
-.PHONY: help venv lock book gettext test test-fast test-kernels notebooks lab lint format bench instructor student own-data clean distclean
+.PHONY: help venv lock book gettext test test-fast test-kernels notebooks lab lint format bench instructor student check-pages own-data clean distclean
 
 help: ## list the targets
 	@echo "Usage: make TARGET"
@@ -104,6 +104,10 @@ endif
 	@# Every internal link and anchor of the built pages resolves (tools/check_links.py), the links
 	@# between the two editions included.
 	$(BIN)/python tools/check_links.py _build/html
+
+check-pages: $(STAMP) ## read every built page in headless Chromium: solutions collapsed, no raw Markdown or LaTeX, captioned figures with alt text, no sideways scroll (needs chromium)
+	$(BIN)/python tools/check_pages.py --width 1280
+	$(BIN)/python tools/check_pages.py --width 390
 
 # nbval compares every stored notebook output with a fresh execution; conftest.py compares the
 # recorded results with a stated tolerance and groups each notebook's cells on one worker.

@@ -30,15 +30,34 @@ __all__ = ["log_standardizer", "one_thread", "row_minmax", "signed_log1p", "sing
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+_controller: tuple[int, Any] | None = None
+
+
+def _threadpool_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS and OpenMP libraries, found once per set of imports.
+
+    Finding them walks every loaded shared library (several milliseconds); a recommender's
+    evaluation enters :func:`one_thread` hundreds of times. Libraries arrive with imports, so the
+    scan is repeated only when ``sys.modules`` has grown since the last one.
+    """
+    global _controller
+    import sys
+
+    from threadpoolctl import ThreadpoolController
+
+    n_modules = len(sys.modules)
+    if _controller is None or _controller[0] != n_modules:
+        _controller = (n_modules, ThreadpoolController())
+    return _controller[1]
+
+
 def one_thread() -> Any:
     """A context manager that limits BLAS and OpenMP to one thread (threadpoolctl).
 
     >>> with one_thread():
     ...     pass
     """
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=1)
+    return _threadpool_controller().limit(limits=1)
 
 
 def single_threaded(method: F) -> F:
