@@ -25,6 +25,7 @@ import asyncio
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,25 +108,29 @@ PROBE = r"""
 """
 
 
-async def check(pages: list[str], width: int, wait: float) -> int:
-    profile = tempfile.mkdtemp()
+def start_chromium(width: int) -> tuple[subprocess.Popen, str, str]:
+    """A headless Chromium with its DevTools port open: (process, profile folder, a page's websocket URL)."""
+    profile = tempfile.mkdtemp(prefix="check-pages-")
     proc = subprocess.Popen(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-port=9334",
                              f"--user-data-dir={profile}", f"--window-size={width},1000", "about:blank"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            tabs = json.load(urllib.request.urlopen("http://127.0.0.1:9334/json"))
+            return proc, profile, next(t for t in tabs if t["type"] == "page")["webSocketDebuggerUrl"]
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    shutil.rmtree(profile, ignore_errors=True)
+    raise SystemExit("check_pages: chromium did not start (is `chromium` on PATH?)")
+
+
+async def check(pages: list[str], width: int, wait: float) -> int:
+    proc, profile, ws_url = start_chromium(width)
     failed = 0
     totals = {"solutions": 0, "closed": 0, "outputs": 0, "captioned": 0, "images": 0, "mathjax": 0}
     try:
-        tabs = None
-        for _ in range(100):
-            try:
-                tabs = json.load(urllib.request.urlopen("http://127.0.0.1:9334/json"))
-                break
-            except OSError:
-                time.sleep(0.2)
-        if tabs is None:
-            raise SystemExit("check_pages: chromium did not start (is `chromium` on PATH?)")
-        ws = await websocket_connect([t for t in tabs if t["type"] == "page"][0]["webSocketDebuggerUrl"],
-                                     max_message_size=100_000_000)
+        ws = await websocket_connect(ws_url, max_message_size=100_000_000)
         n = 0
 
         async def call(method, **params):
@@ -158,6 +163,7 @@ async def check(pages: list[str], width: int, wait: float) -> int:
             failed += bool(problems)
     finally:
         proc.kill()
+        shutil.rmtree(profile, ignore_errors=True)
     print(f"{len(pages)} pages at {width} px: {totals['solutions']} solutions ({totals['closed']} collapsed), "
           f"{totals['outputs']} output figures ({totals['captioned']} captioned), {totals['images']} images, "
           f"{totals['mathjax']} formulas rendered; {failed} page(s) with problems")
