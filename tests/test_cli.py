@@ -461,6 +461,32 @@ def test_a_chinese_report_from_one_command(tmp_path):
 
 @pytest.mark.notebook
 @pytest.mark.slow
+def test_chapters_02_and_03_talk_about_the_shop_s_own_countries(tmp_path):
+    """A German-French shop: the sentences of chapters 02 and 03 name its largest country (and, in
+    chapter 03, that country's UN M49 region), never the course data's United Kingdom (about 40 s)."""
+    tx = datasets.make_transactions(150, n_items=150, start="2021-03-01", end="2022-08-31", random_state=4,
+                                    countries={"Germany": 0.7, "France": 0.2, "Netherlands": 0.1})
+    path = tmp_path / "shop.csv"
+    tx.to_csv(path, index=False)
+    out = tmp_path / "report"
+    result = subprocess.run(
+        [sys.executable, "-m", "profiling", "report", "--data", str(path), "--chapters", "02,03", "--currency", "EUR",
+         "--out", str(out), "-q"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    sentences = {}
+    for name in ("02_user_profiles", "03_clean_and_fuse"):
+        nb = json.loads((out / "chapters" / f"{name}.ipynb").read_text(encoding="utf-8"))
+        sentences[name] = ["".join(o["data"]["text/markdown"]) for c in nb["cells"] if c["cell_type"] == "code"
+                           for o in c.get("outputs", []) if "text/markdown" in o.get("data", {})]
+        assert not any("United Kingdom" in s for s in sentences[name]), name
+    assert any(s.startswith("**Germany** has the most customers") for s in sentences["02_user_profiles"])
+    assert any("**Germany** alone holds" in s and "Western Europe" in s for s in sentences["03_clean_and_fuse"])
+
+
+@pytest.mark.notebook
+@pytest.mark.slow
 def test_report_chapters_09_and_11_on_a_small_shop_without_countries(tmp_path):
     """Chapters 09 and 11 on a young 200-customer shop without a country column (about 30 s): a segment
     without history, fewer training rows than chapter 7's KNN k, and no attribute with two groups for
