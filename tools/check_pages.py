@@ -3,7 +3,7 @@
     .venv/bin/python tools/check_pages.py                       (both editions, 1280 px)
     .venv/bin/python tools/check_pages.py --width 390 "_build/html/zh_CN/notebooks/*.html"
 
-Each page is opened in a real browser (Chromium's DevTools protocol, as `tools/check_layout.py`), its
+Each page is opened in a real browser (through Chromium's DevTools protocol), its
 scripts and MathJax are given time to run, and the rendered page is read:
 
 - **solutions**: every exercise solution (a cell tagged `solution`) sits in a closed `<details>` whose
@@ -12,7 +12,8 @@ scripts and MathJax are given time to run, and the rendered page is read:
   `$\\alpha$`, `\\frac`, a pipe-table row, a fence, a MyST role such as `{cite:p}`);
 - **figures**: every image in the page's content has alt text that describes it (not empty, not a file
   name or hash), and every image of a chapter's output is a numbered figure with a caption;
-- **layout**: the page does not scroll sideways at the given width.
+- **layout**: the page does not scroll sideways at the given width (if it does, the elements that
+  overflow without a scroll box of their own are named).
 
 Needs a `chromium` on PATH (not a dependency of the course). Prints one line per page and a summary;
 exit code 1 if any page fails a check.
@@ -103,6 +104,9 @@ PROBE = r"""
     sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth,
     solutions: sols.length, closed, images: imgs.length, outputs, captioned,
     mathjax: main.querySelectorAll("mjx-container").length, problems,
+    wide: [...main.querySelectorAll("*")].filter(e => e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0
+           && getComputedStyle(e).overflowX === "visible").slice(-6)
+           .map(e => `${e.tagName}.${e.className}: ${e.scrollWidth} > ${e.clientWidth} px`),
   });
 })()
 """
@@ -151,7 +155,7 @@ async def check(pages: list[str], width: int, wait: float) -> int:
             v = json.loads(r["result"]["result"]["value"])
             problems = list(v["problems"])
             if v["sw"] > v["cw"]:
-                problems.append(f"scrolls sideways ({v['sw']} > {v['cw']} px)")
+                problems.append(f"scrolls sideways ({v['sw']} > {v['cw']} px): {'; '.join(v['wide']) or 'no element found'}")
             for key in totals:
                 totals[key] += v[key]
             name = os.path.relpath(page, "_build/html") if page.startswith("_build/html") else page
