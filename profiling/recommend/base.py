@@ -39,8 +39,9 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator
 
-from profiling.recommend.data import _check_interactions
+from profiling.i18n import tr
 from profiling.numeric import top_k as _top_k
+from profiling.recommend.data import _check_interactions
 from profiling.validation import check_is_fitted, check_positive_int
 
 __all__ = ["RECOMMENDATION_COLUMNS", "SCORE_DIGITS", "Recommender"]
@@ -283,8 +284,8 @@ class Recommender(BaseEstimator):
         self._check_fitted("reason")
         col = self._item_col(item)
         if col < 0:
-            return "not in the catalogue"
-        return f"popular: {int(self.buyers_[col]):,} buyers"
+            return tr("not in the catalogue")
+        return tr("popular: {buyers:,} buyers").format(buyers=int(self.buyers_[col]))
 
 
 def _settle_ties(scores: np.ndarray, digits: int = SCORE_DIGITS, inplace: bool = False) -> np.ndarray:
@@ -332,4 +333,6 @@ def _you_bought(rec: Recommender, row: int, col: int) -> str | None:
         return None
     mask = (rec._rows == row) & (rec._cols == col)
     last = float(rec._age_days[mask].min())
-    return f"you bought it: {int(n)} order{'s' if n != 1 else ''}, last {last:.0f} days ago"
+    if n == 1:
+        return tr("you bought it: {orders} order, last {days:.0f} days ago").format(orders=1, days=last)
+    return tr("you bought it: {orders} orders, last {days:.0f} days ago").format(orders=int(n), days=last)

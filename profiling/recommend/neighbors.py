@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from profiling.i18n import tr
 from profiling.numeric import one_thread, unit_rows
 from profiling.recommend.base import Recommender
 from profiling.validation import check_positive_int
@@ -113,7 +114,7 @@ class UserKNN(Recommender):
         sims = self._similarities(np.array([row]))[0]
         neighbours = np.flatnonzero(sims > 0)
         n = int(self.binary_[neighbours][:, col].sum())
-        return f"customers like you: {n} of your {len(neighbours)} nearest bought it"
+        return tr("customers like you: {n} of your {near} nearest bought it").format(n=n, near=len(neighbours))
 
 
 class ItemKNN(Recommender):
@@ -175,4 +176,4 @@ class ItemKNN(Recommender):
         if not (contrib > 0).any():
             return super().reason(customer, item)
         best = bought[int(np.argmax(contrib))]
-        return f"bought by the buyers of {self.items_[best]}"
+        return tr("bought by the buyers of {item}").format(item=self.items_[best])

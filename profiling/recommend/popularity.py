@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from profiling.i18n import tr
 from profiling.recommend.base import Recommender, _you_bought
 
 __all__ = ["Popularity", "RepeatPurchase", "SegmentPopularity"]
@@ -75,9 +76,11 @@ class Popularity(Recommender):
         self._check_fitted("reason")
         col = self._item_col(item)
         if col < 0:
-            return "not in the catalogue"
-        when = f" in the last {self.window_days:g} days" if self.window_days is not None else ""
-        return f"popular: {int(self.popularity_[col]):,} buyers{when}"
+            return tr("not in the catalogue")
+        buyers = int(self.popularity_[col])
+        if self.window_days is None:
+            return tr("popular: {buyers:,} buyers").format(buyers=buyers)
+        return tr("popular: {buyers:,} buyers in the last {days:g} days").format(buyers=buyers, days=self.window_days)
 
 
 class SegmentPopularity(Recommender):
@@ -148,11 +151,11 @@ class SegmentPopularity(Recommender):
         col = self._item_col(item)
         seg = self.segment_of_.get(str(customer))
         if col < 0:
-            return "not in the catalogue"
+            return tr("not in the catalogue")
         if seg is None or seg not in self.segment_names_:
             return super().reason(customer, item)
         n = int(self.segment_counts_[self.segment_names_.get_loc(seg), col])
-        return f"popular in your segment {seg}: {n:,} buyers"
+        return tr("popular in your segment {segment}: {buyers:,} buyers").format(segment=seg, buyers=n)
 
 
 class RepeatPurchase(Recommender):

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from profiling.i18n import tr
 from profiling.numeric import one_thread, unit_rows
 from profiling.recommend.base import Recommender, _top_k, _you_bought
 from profiling.validation import check_positive_int
@@ -287,7 +288,7 @@ class TIFUKNN(Recommender):
             return _you_bought(self, row, col) or super().reason(customer, item)
         neighbours = self._neighbours(np.array([row])).indices
         n = int((self.customer_vectors_[neighbours][:, col] > 0).sum())
-        return f"customers like you: {n} of your {len(neighbours)} nearest bought it"
+        return tr("customers like you: {n} of your {near} nearest bought it").format(n=n, near=len(neighbours))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -682,7 +683,7 @@ class SASRec(Recommender):
         row = self.customers_.get_indexer([str(customer)])[0]
         if col < 0 or row < 0:
             return super().reason(customer, item)
-        return "often bought next by customers whose recent orders look like yours"
+        return tr("often bought next by customers whose recent orders look like yours")
 
 
 def _sasrec_net() -> Any:

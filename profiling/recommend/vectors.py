@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from profiling.i18n import tr
 from profiling.numeric import one_thread, unit_rows
 from profiling.recommend.base import Recommender
 
@@ -115,7 +116,7 @@ class ContentBased(Recommender):
             return super().reason(customer, item)
         sims = self.catalogue_vectors_[bought] @ self.catalogue_vectors_[col]
         best = int(np.argmax(sims))
-        return f"similar description to {self.items_[bought[best]]}"
+        return tr("similar description to {item}").format(item=self.items_[bought[best]])
 
 
 class ALS(Recommender):
@@ -191,4 +192,4 @@ class ALS(Recommender):
 
     def reason(self, customer: Any, item: Any) -> str:
         self._check_fitted("reason")
-        return "matches your purchase pattern (ALS factors)"
+        return tr("matches your purchase pattern (ALS factors)")
