@@ -422,7 +422,7 @@ def profile_card(
         (tr("Value tier"), tier),
         (tr("Flags"), ", ".join(named(f) for f in flags) if flags else tr("none")),
         ("RFM", f"{row['rfm_cell']} - {segment}"),
-        (tr("Persona"), f"{int(row['persona'])}: {row['persona_name']}"),
+        (tr("Persona"), f"{int(row['persona'])}: {_segments.persona_label(row['persona_name'])}"),
         ("", ""),
         (tr("Net spend"), f"{row['monetary']:,.2f}"),
         (tr("Orders"), f"{int(row['frequency'])}"),

@@ -33,7 +33,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClusterMixin
 
 from profiling import tags as _tags
-from profiling.i18n import N_, tr
+from profiling.i18n import N_, language, tr
 from profiling.numeric import one_thread, signed_log1p
 from profiling.validation import check_frame, check_is_fitted
 
@@ -52,6 +52,7 @@ __all__ = [
     "fit_personas",
     "persona_z_medians",
     "describe_personas",
+    "persona_label",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -215,16 +216,39 @@ PERSONA_FEATURES: list[str] = [
 LOG_FEATURES: list[str] = ["recency_days", "frequency", "monetary", "avg_order_value", "avg_basket_items", "distinct_items"]
 
 #: Words for a persona's name: feature -> (word when its median is high, word when low).
+#: The words are the names' identifiers (records, code); :func:`persona_label` shows them in the
+#: current language.
 _NAME_WORDS: dict[str, tuple[str, str]] = {
-    "recency_days": ("lapsed", "recent"),
-    "frequency": ("frequent", "one-off"),
-    "monetary": ("high-value", "low-value"),
-    "avg_order_value": ("big-order", "small-order"),
-    "avg_basket_items": ("bulk", "small-basket"),
-    "tenure_days": ("long-standing", "newly-acquired"),
-    "distinct_items": ("broad-range", "narrow-range"),
-    "gift_season_share": ("gift-season", "off-season"),
+    "recency_days": (N_("lapsed"), N_("recent")),
+    "frequency": (N_("frequent"), N_("one-off")),
+    "monetary": (N_("high-value"), N_("low-value")),
+    "avg_order_value": (N_("big-order"), N_("small-order")),
+    "avg_basket_items": (N_("bulk"), N_("small-basket")),
+    "tenure_days": (N_("long-standing"), N_("newly-acquired")),
+    "distinct_items": (N_("broad-range"), N_("narrow-range")),
+    "gift_season_share": (N_("gift-season"), N_("off-season")),
 }
+
+
+def persona_label(name: Any) -> Any:
+    """A persona name of :func:`describe_personas` as shown in the current language.
+
+    The name stays the persona's identifier (in the profile table, records and code); this is
+    only its display: each word through :func:`~profiling.i18n.tr`, joined as the language lists
+    words (``"lapsed one-off"`` is ``"久未购买、一次性"`` in Chinese), a ``#2`` kept. In English, and
+    for a name not made of those words (``"high x"``, a value that is not text), the name itself.
+
+    >>> persona_label("lapsed one-off")
+    'lapsed one-off'
+    """
+    if not isinstance(name, str) or language() == "en":
+        return name
+    base, hash_, number = name.partition(" #")
+    words = base.split(" ")
+    known = {w for pair in _NAME_WORDS.values() for w in pair}
+    if not all(w in known for w in words):
+        return name
+    return tr(", ").join(tr(w) for w in words) + (f" #{number}" if hash_ else "")
 
 
 def _transformed(

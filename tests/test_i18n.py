@@ -73,6 +73,30 @@ def test_tr_answers_in_the_chosen_language_and_keeps_placeholders() -> None:
     assert i18n.tr("customers") == "customers"
 
 
+def test_persona_names_and_recommendation_reasons_are_shown_in_the_chosen_language() -> None:
+    """Persona names stay English identifiers; segments.persona_label shows them (each word, a #2 kept,
+    a name of other words left alone); the recommenders write their reasons through tr."""
+    import pandas as pd
+
+    from profiling import recommend, segments
+
+    tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "item": ["x", "y", "x"], "invoice_id": ["1", "1", "2"],
+                       "timestamp": pd.to_datetime(["2021-01-01", "2021-01-01", "2021-01-05"])})
+    english = recommend.Popularity().fit(tx).reason("a", "x")
+    try:
+        i18n.set_language("zh_CN")
+        assert segments.persona_label("lapsed one-off") == "久未购买、一次性"
+        assert segments.persona_label("gift-season newly-acquired #2") == "礼品季、新获客 #2"
+        assert segments.persona_label("high widgets") == "high widgets"
+        chinese = recommend.Popularity().fit(tx).reason("a", "x")
+        assert HAN.search(chinese) and "2" in chinese
+        assert HAN.search(recommend.Popularity().fit(tx).reason("a", "not sold here"))
+    finally:
+        i18n.set_language("en")
+    assert segments.persona_label("lapsed one-off") == "lapsed one-off"
+    assert english == "popular: 2 buyers"
+
+
 def test_an_unknown_language_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="en, zh_CN"):
         i18n.set_language("fr")

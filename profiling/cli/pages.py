@@ -252,6 +252,8 @@ def index_html(run: dict[str, Any]) -> str:
 
 
 def _index_html(run: dict[str, Any], tr: Any) -> str:
+    from profiling.segments import persona_label
+
     e = html.escape
     d, s = run["data"], run["data"]["summary"]
     yes, no = tr("yes"), tr("no")
@@ -328,7 +330,7 @@ def _index_html(run: dict[str, Any], tr: Any) -> str:
                 built_by=e(p["built_by"]), cutoff=e(str(p["cutoff"]))) + "</p>"
         )
         out.append(f"<table><tr><th>{tr('persona')}</th><th>{tr('name')}</th><th class='num'>{tr('customers')}</th></tr>"
-                   + "".join(f"<tr><td>{i}</td><td>{e(nm)}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"])
+                   + "".join(f"<tr><td>{i}</td><td>{e(persona_label(nm))}</td><td class='num'>{c:,}</td></tr>" for i, nm, c in p["personas"])
                    + "</table>")
         out.append(f"<table><tr><th>{tr('RFM segment')}</th><th class='num'>{tr('customers')}</th></tr>" + "".join(
             f"<tr><td>{e(k)}</td><td class='num'>{v:,}</td></tr>" for k, v in p["segments"].items()) + "</table>")
