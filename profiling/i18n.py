@@ -32,10 +32,11 @@ from __future__ import annotations
 import functools
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["LANGUAGES", "N_", "catalog", "language", "placeholders", "read_catalog", "set_language", "tr",
+__all__ = ["LANGUAGES", "N_", "catalog", "language", "placeholders", "read_catalog", "relabel", "set_language", "tr",
            "translate_markdown"]
 
 #: The languages of the course: code -> name in that language.
@@ -127,6 +128,51 @@ def _parser():
 
     config = MdParserConfig(enable_extensions={"amsmath", "colon_fence", "deflist", "dollarmath", "substitution"})
     return create_md_parser(config, RendererHTML)
+
+
+def relabel(table: Any, labels: Mapping[Any, Any], values: Iterable[Any] = (), index: bool = True,
+            level: Any = None) -> Any:
+    """A table as shown in the current language: its labels mapped through ``labels``.
+
+    The code keeps the English names (columns, methods, rows); only the display changes. The
+    column labels, the axis names and, with ``index``, the row labels (of one ``level`` only, if
+    given) are mapped, and so are the cells of the columns ``values`` (named as in ``table``); a
+    name without an entry in ``labels`` stays as it is. A Series gets its row labels, axis name
+    and name mapped. In English, ``table`` itself. Each chapter builds ``labels`` from its
+    messages (``{"customers": tr("customers"), ...}``) in its hidden "display labels" cell.
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"method": ["popularity"], "ndcg": [0.1]})
+    >>> relabel(table, {"method": "方法", "popularity": "热门"}, values=["method"]) is table
+    True
+    >>> set_language("zh_CN")
+    >>> relabel(table, {"method": "方法", "popularity": "热门"}, values=["method"]).columns.tolist()
+    ['方法', 'ndcg']
+    >>> set_language("en")
+    """
+    if language() == "en":
+        return table
+
+    def shown(name: Any) -> Any:
+        try:
+            return labels.get(name, name)
+        except TypeError:  # an unhashable label
+            return name
+
+    import pandas as pd
+
+    if isinstance(table, pd.Series):
+        out = table.rename(index=shown, level=level) if index else table.copy()
+        out.name = shown(out.name)
+        return out.rename_axis(index=shown)
+    values = list(values)
+    out = table.copy() if values else table
+    for column in values:
+        out[column] = out[column].map(shown)
+    if index:
+        out = out.rename(index=shown, level=level)
+    out = out.rename(columns=shown)
+    return out.rename_axis(index=shown, columns=shown)
 
 
 def translate_markdown(source: str, messages: Mapping[str, str]) -> str:

@@ -97,6 +97,28 @@ def test_persona_names_and_recommendation_reasons_are_shown_in_the_chosen_langua
     assert english == "popular: 2 buyers"
 
 
+def test_relabel_maps_labels_axis_names_and_chosen_cells_only_outside_english() -> None:
+    import pandas as pd
+
+    labels = {"method": "方法", "ndcg": "NDCG", "popularity": "热门", "view": "视图", "all": "全部"}
+    table = pd.DataFrame({"method": ["popularity", "other"], "ndcg": [0.1, 0.2]},
+                         index=pd.Index(["all", "new"], name="view"))
+    assert i18n.relabel(table, labels, values=["method"]) is table  # English: the table itself
+    try:
+        i18n.set_language("zh_CN")
+        shown = i18n.relabel(table, labels, values=["method"])
+        assert shown.columns.tolist() == ["方法", "NDCG"] and shown.index.name == "视图"
+        assert shown.index.tolist() == ["全部", "new"] and shown["方法"].tolist() == ["热门", "other"]
+        assert table.columns.tolist() == ["method", "ndcg"] and table["method"].iloc[0] == "popularity"
+        assert i18n.relabel(table, labels, index=False).index.tolist() == ["all", "new"]
+        series = i18n.relabel(table["ndcg"], labels)
+        assert series.name == "NDCG" and series.index.tolist() == ["全部", "new"] and series.index.name == "视图"
+        two = table.set_index("method", append=True)
+        assert i18n.relabel(two, labels, level="method").index.tolist() == [("all", "热门"), ("new", "other")]
+    finally:
+        i18n.set_language("en")
+
+
 def test_an_unknown_language_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match="en, zh_CN"):
         i18n.set_language("fr")
