@@ -235,7 +235,7 @@ def persona_label(name: Any) -> Any:
 
     The name stays the persona's identifier (in the profile table, records and code); this is
     only its display: each word through :func:`~profiling.i18n.tr`, joined as the language lists
-    words (``"lapsed one-off"`` is ``"久未购买、一次性"`` in Chinese), a ``#2`` kept. In English, and
+    words (``"lapsed one-off"`` is ``"久未复购、一次性购买"`` in Chinese), a ``#2`` kept. In English, and
     for a name not made of those words (``"high x"``, a value that is not text), the name itself.
 
     >>> persona_label("lapsed one-off")

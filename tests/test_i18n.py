@@ -85,7 +85,7 @@ def test_persona_names_and_recommendation_reasons_are_shown_in_the_chosen_langua
     english = recommend.Popularity().fit(tx).reason("a", "x")
     try:
         i18n.set_language("zh_CN")
-        assert segments.persona_label("lapsed one-off") == "久未购买、一次性"
+        assert segments.persona_label("lapsed one-off") == "久未复购、一次性购买"
         assert segments.persona_label("gift-season newly-acquired #2") == "礼品季、新获客 #2"
         assert segments.persona_label("high widgets") == "high widgets"
         chinese = recommend.Popularity().fit(tx).reason("a", "x")
