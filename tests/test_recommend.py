@@ -339,6 +339,42 @@ def test_top_k_fast_path_equals_the_stable_sort_on_ties_infinities_and_nan() -> 
     assert _top_k(np.array([[0.0, 1.0, 0.0, 0.0, 1.0]]), 3).tolist() == [[1, 4, 0]]
 
 
+def test_top_k_block_bound_path_equals_the_stable_sort_on_long_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    # rows long enough (at least 8 k columns) for the block-maximum bound, with the cases it
+    # hands on: NaN, crowded ties at the bound, infinities, signed zeros, few distinct values
+    rng = np.random.default_rng(4)
+    for trial in range(1200):
+        n, m = int(rng.integers(1, 20)), int(rng.integers(40, 400))
+        k = int(rng.integers(1, m // 8 + 1))
+        kind = trial % 6
+        if kind == 0:
+            s = rng.integers(0, 3, size=(n, m)).astype(float)
+        elif kind == 1:                                 # short histories: a few scores, zeros
+            s = np.where(rng.random((n, m)) < 0.02, rng.integers(1, 4, size=(n, m)), 0.0)
+            s[rng.random(s.shape) < 0.1] = -np.inf
+        elif kind == 2:
+            s = rng.integers(-2, 30, size=(n, m)).astype(float)
+            s[rng.random(s.shape) < 0.3] = -np.inf
+        elif kind == 3:
+            s = rng.normal(size=(n, m))
+            s[rng.random(s.shape) < 0.2] = np.nan
+        elif kind == 4:
+            s = rng.normal(size=(n, m))
+            s[(rng.random(s.shape) < 0.5)] *= -0.0
+            s[rng.random(s.shape) < 0.01] = np.inf
+        else:
+            s = np.round(rng.random((n, m)), 2)
+        assert np.array_equal(_top_k(s, k), np.argsort(-s, axis=1, kind="stable")[:, :k]), (kind, n, m, k)
+    # the bound, not the partition, ranks ordinary and crowded rows (the point of the block path)
+    from profiling import numeric
+
+    handed_on = []
+    monkeypatch.setattr(numeric, "_top_k_partition", lambda x, k: handed_on.append(len(x)) or np.zeros((len(x), k), int))
+    s = np.where(rng.random((300, 4000)) < 0.5, rng.random((300, 4000)), 0.0)
+    s[:100, 3:] = 0.0                                   # crowded: three scores, then zeros
+    assert np.array_equal(_top_k(s, 10), np.argsort(-s, axis=1, kind="stable")[:, :10]) and not handed_on
+
+
 def test_settle_ties_in_place_gives_the_same_values() -> None:
     rng = np.random.default_rng(2)
     s = rng.normal(size=(20, 30)) * 10.0 ** rng.integers(-8, 8, size=(20, 1))
