@@ -57,7 +57,7 @@ def test_chapter_08_with_k5_and_a_60_day_window(run_chapter, tmp_path) -> None:
         random_state=SEED,
         k=K,
         horizon_days=HORIZON,
-        embedder="tfidf",
+        embedders=["tfidf"],
         n_boot=200,
         grids=GRIDS,
         blend_grid=BLEND_GRID,
@@ -72,6 +72,7 @@ def test_chapter_08_with_k5_and_a_60_day_window(run_chapter, tmp_path) -> None:
     assert rec["test_truth_pairs"] == len(test.truth)
     assert rec["test_new_share"] == round(float(test.truth["new"].mean()), 4)
     assert rec["embedding_dim"] == 256                                # TF-IDF + SVD, not MiniLM's 384
+    assert rec["content_vectors"] == "tfidf" and set(rec["content_vectors_validation"]) == {"all|tfidf", "new|tfidf"}
 
     # hyperparameters come from the given grids, blend weights from the given blend grid
     for name, grid in GRIDS.items():

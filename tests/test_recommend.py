@@ -235,6 +235,13 @@ def test_content_based(train) -> None:
     assert rec.reason("d", "z") == "similar description to x"
     with pytest.raises(TypeError, match="item_vectors"):
         recommend.ContentBased().fit(train)
+    # vectors that depend on the training period: a callable gets the training lines at fit
+    seen = []
+    as_of = recommend.ContentBased(item_vectors=lambda lines: seen.append(lines) or vectors).fit(train)
+    assert len(seen) == 1 and seen[0]["timestamp"].max() == train["timestamp"].max() and len(seen[0]) == len(train)
+    assert as_of.recommend(["d"], k=4).equals(recs)
+    with pytest.raises(TypeError, match="item_vectors"):
+        recommend.ContentBased(item_vectors=lambda lines: None).fit(train)
 
 
 def test_als_finds_the_block() -> None:

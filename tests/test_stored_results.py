@@ -264,7 +264,14 @@ def test_stored_chapter_07_models_beat_the_baselines() -> None:
 
 def test_stored_chapter_08_recommenders_beat_repeat_purchase_and_popularity() -> None:
     rec = stored("08_recommendation.ipynb")
-    assert (rec["test_cutoff"], rec["horizon_days"], rec["k"], rec["embedding_dim"]) == ("2010-09-01", 30, 10, 384)
+    assert (rec["test_cutoff"], rec["horizon_days"], rec["k"]) == ("2010-09-01", 30, 10)
+    # the content recommender's vectors, chosen on validation among frozen MiniLM, TF-IDF and the fine-tuned
+    # MiniLM (issue 18's reuse): the fine-tuned vectors beat the frozen ones there (stored 0.158 vs 0.126)
+    vectors = rec["content_vectors_validation"]
+    assert set(vectors) == {f"{view}|{kind}" for view in ("all", "new") for kind in ("minilm", "tfidf", "finetuned")}
+    assert vectors[f"all|{rec['content_vectors']}"] == max(vectors[f"all|{kind}"] for kind in ("minilm", "tfidf", "finetuned"))
+    assert vectors["all|finetuned"] > vectors["all|minilm"] + 0.02
+    assert rec["embedding_dim"] == {"minilm": 384, "finetuned": 384, "tfidf": 256}[rec["content_vectors"]]
     # the validation cutoff defaults to one horizon before the test cutoff
     test_cut = date.fromisoformat(rec["test_cutoff"])
     assert date.fromisoformat(rec["validation_cutoff"]) == test_cut - timedelta(days=rec["horizon_days"])

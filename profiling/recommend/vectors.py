@@ -50,10 +50,12 @@ class ContentBased(Recommender):
 
     Parameters
     ----------
-    item_vectors : DataFrame
+    item_vectors : DataFrame or callable
         One row per item (index = item, e.g. description), one column per dimension, e.g.
         ``pd.DataFrame(embeddings.make_embedder("minilm").fit_embed(texts), index=texts)``. Catalogue
-        items without a vector score 0.
+        items without a vector score 0. A callable is given the training lines at :meth:`fit` and
+        returns that frame: vectors that depend on the training period, e.g. of a model
+        fine-tuned on purchases before its cutoff (chapter 8 chooses them that way).
     half_life_days : float or None, default None
 
     Example
@@ -77,6 +79,8 @@ class ContentBased(Recommender):
         from profiling import interests
 
         vec = self.item_vectors
+        if callable(vec):
+            vec = vec(self._training_frame)
         if not isinstance(vec, pd.DataFrame) or vec.empty:
             raise TypeError("ContentBased.fit: item_vectors must be a non-empty DataFrame indexed by item (one row per "
                             f"item), got {type(vec).__name__}.")
