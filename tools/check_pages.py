@@ -2,6 +2,7 @@
 
     .venv/bin/python tools/check_pages.py                       (both editions, 1280 px)
     .venv/bin/python tools/check_pages.py --width 390 "_build/html/zh_CN/notebooks/*.html"
+    .venv/bin/python tools/check_pages.py --screenshots shots/ --at exercises "_build/html/notebooks/07*.html"
 
 Each page is opened in a real browser (through Chromium's DevTools protocol), its
 scripts and MathJax are given time to run, and the rendered page is read:
@@ -15,6 +16,9 @@ scripts and MathJax are given time to run, and the rendered page is read:
 - **layout**: the page does not scroll sideways at the given width (if it does, the elements that
   overflow without a scroll box of their own are named).
 
+With ``--screenshots DIR`` each page's screen is also saved as a PNG (``--at ID``: the screen that starts
+at that element), to look at what the checks passed.
+
 Needs a `chromium` on PATH (not a dependency of the course). Prints one line per page and a summary;
 exit code 1 if any page fails a check.
 """
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import glob
 import json
 import os
@@ -32,6 +37,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
 from tornado.websocket import websocket_connect
 
@@ -129,7 +135,7 @@ def start_chromium(width: int) -> tuple[subprocess.Popen, str, str]:
     raise SystemExit("check_pages: chromium did not start (is `chromium` on PATH?)")
 
 
-async def check(pages: list[str], width: int, wait: float) -> int:
+async def check(pages: list[str], width: int, wait: float, shots: str | None = None, at: str | None = None) -> int:
     proc, profile, ws_url = start_chromium(width)
     failed = 0
     totals = {"solutions": 0, "closed": 0, "outputs": 0, "captioned": 0, "images": 0, "mathjax": 0}
@@ -165,6 +171,14 @@ async def check(pages: list[str], width: int, wait: float) -> int:
             for p in problems[:12]:
                 print(f"    {p}")
             failed += bool(problems)
+            if shots:
+                # what a reader sees: the first screen, or the screen that starts at element `at`
+                if at:
+                    await call("Runtime.evaluate", expression=f"document.getElementById({json.dumps(at)})?.scrollIntoView()")
+                    await asyncio.sleep(0.3)
+                shot = await call("Page.captureScreenshot", format="png")
+                target = os.path.join(shots, name.replace(os.sep, "_").removesuffix(".html") + f"-{width}.png")
+                await asyncio.to_thread(Path(target).write_bytes, base64.b64decode(shot["result"]["data"]))
     finally:
         proc.kill()
         shutil.rmtree(profile, ignore_errors=True)
@@ -179,11 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("patterns", nargs="*", help="HTML files or globs (default: both editions' pages)")
     parser.add_argument("--width", type=int, default=1280, help="window width in CSS pixels (default 1280)")
     parser.add_argument("--wait", type=float, default=2.5, help="seconds for scripts and MathJax (default 2.5)")
+    parser.add_argument("--screenshots", metavar="DIR", help="also save a PNG of each page's screen in DIR")
+    parser.add_argument("--at", metavar="ID", help="with --screenshots: scroll to the element with this id first")
     args = parser.parse_args(argv)
+    if args.screenshots:
+        os.makedirs(args.screenshots, exist_ok=True)
     pages = sorted({p for pattern in (args.patterns or DEFAULT_PAGES) for p in glob.glob(pattern)})
     if not pages:
         raise SystemExit(f"check_pages: no page matches {args.patterns or DEFAULT_PAGES}; run `make book` first")
-    return 1 if asyncio.run(check(pages, args.width, args.wait)) else 0
+    return 1 if asyncio.run(check(pages, args.width, args.wait, args.screenshots, args.at)) else 0
 
 
 if __name__ == "__main__":
