@@ -25,6 +25,7 @@ Usage (from the repository root; the full run takes about an hour on 2 cores)::
     .venv/bin/python benchmarks/scale.py                  # everything
     .venv/bin/python benchmarks/scale.py --small          # the same steps on 1/100 of the lines
     .venv/bin/python benchmarks/scale.py --only csv5m,pq100m
+    .venv/bin/python benchmarks/scale.py --data-dir ../scale-data   # keep the files; a second run reuses them
     .venv/bin/python benchmarks/scale.py --only csv500k,csv1m,csv2m,csv5m --pandas   # the rule of --engine auto
 """
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,17 +92,36 @@ def write_parquet(lines: float, path: Path, seed: int = 0) -> tuple[int, int]:
 
 
 def make_data(step: str, folder: Path, scale: float) -> dict:
+    """The file of ``step`` in ``folder``: generated, or found there from an earlier run with ``--data-dir``.
+
+    A file is reused only with its sidecar ``<name>.json`` (lines, customers), written after the file is complete.
+    """
+    import json
+
     started = time.perf_counter()
+    name = f"{step}{'_small' if scale != 1.0 else ''}"
+    sidecar = folder / f"{name}.json"
+    options = []
     if step in CSV_LINES:
-        path, lines, customers = _report.export(CSV_LINES[step] * scale, folder, "csv")
         options = ["--columns", ",".join(f'{k}="{v}"' for k, v in _report.THEIR_NAMES.items()),
                    "--timestamp-format", _report.DAY_FIRST]
-        info = {"path": path, "lines": lines, "customers": customers, "options": options, "kind": "csv"}
+    if sidecar.is_file():
+        known = json.loads(sidecar.read_text())
+        path, lines, customers = folder / known["file"], known["lines"], known["customers"]
+        reused = True
     else:
-        size = {"pq20m": 20e6, "pq50m": 50e6, "pq100m": 100e6, "spark10m": 10e6}[step] * scale
-        path = folder / f"{step}.parquet"
-        lines, customers = write_parquet(size, path)
-        info = {"path": path, "lines": lines, "customers": customers, "options": [], "kind": "parquet"}
+        reused = False
+        if step in CSV_LINES:
+            sub = folder / name
+            sub.mkdir(exist_ok=True)
+            path, lines, customers = _report.export(CSV_LINES[step] * scale, sub, "csv")
+        else:
+            size = {"pq20m": 20e6, "pq50m": 50e6, "pq100m": 100e6, "spark10m": 10e6}[step] * scale
+            path = folder / f"{name}.parquet"
+            lines, customers = write_parquet(size, path)
+        sidecar.write_text(json.dumps({"file": str(path.relative_to(folder)), "lines": lines, "customers": customers}))
+    info = {"path": path, "lines": lines, "customers": customers, "options": options,
+            "kind": "csv" if step in CSV_LINES else "parquet", "reused": reused}
     info["seconds"] = time.perf_counter() - started
     info["mb"] = info["path"].stat().st_size / 1e6
     return info
@@ -205,7 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="1/100 of the lines (a quick check of the steps)")
     parser.add_argument("--only", default="csv5m,pq20m,pq100m,spark10m,rfm10m", help=f"steps, comma-separated, from {','.join(STEPS)}")
-    parser.add_argument("--dir", default=None, help="folder for the data (default: a temporary folder, removed)")
+    parser.add_argument("--dir", default=None, help="where the temporary folder goes (default: the system's)")
+    parser.add_argument("--data-dir", default=None, help="keep the generated files in this folder and reuse them in "
+                        "later runs (default: generated in the temporary folder and removed)")
     parser.add_argument("--pandas", action="store_true", help="also run --engine pandas on the CSV files (the rule of "
                         "--engine auto: where pandas is faster)")
     args = parser.parse_args(argv)
@@ -225,11 +248,14 @@ def main(argv: list[str] | None = None) -> None:
             if step == "rfm10m":
                 rows.extend(rfm_step(scale))
                 continue
-            info = make_data(step, folder, scale)
+            data_folder = Path(args.data_dir) if args.data_dir else folder
+            data_folder.mkdir(parents=True, exist_ok=True)
+            info = make_data(step, data_folder, scale)
             name = "CSV" if step in CSV_LINES else "Parquet"
             label = f"{info['lines'] / 1e6:.1f}M-line {name}"
+            made = "reused from --data-dir" if info["reused"] else f"generated in {info['seconds']:.0f} s, not timed"
             print(f"\n{label}: {info['lines']:,} lines, {info['customers']:,} customers, {info['mb']:,.0f} MB "
-                  f"(generated in {info['seconds']:.0f} s, not timed)", flush=True)
+                  f"({made})", flush=True)
             bare = run_bare(info)
             rows.append({"data": label, "run": "bare duckdb (yardstick)", "seconds": bare["seconds"],
                          "peak MB": bare["peak_mb"], "x bare": 1.0, "load": bare["load"]})
@@ -255,8 +281,11 @@ def main(argv: list[str] | None = None) -> None:
             if step == "spark10m":
                 verdict = compare_tables(pd.read_parquet(tables["duckdb"]), pd.read_parquet(tables["spark"]))
                 print(f"  spark vs duckdb: {verdict}", flush=True)
-            for p in list(folder.iterdir()):
-                p.unlink()
+            for p in list(folder.iterdir()):  # the outputs (and the data, unless kept in --data-dir)
+                if p.is_file():
+                    p.unlink()
+                else:
+                    shutil.rmtree(p)
     finally:
         holder.cleanup()
     table = pd.DataFrame(rows)

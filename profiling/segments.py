@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -329,8 +331,11 @@ def choose_k(
     >>> table["k"].tolist(), bool(table["inertia"].is_monotonic_decreasing)
     ([2, 3, 4], True)
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
+    from threadpoolctl import threadpool_limits
 
     arr = np.asarray(X, dtype="float64")
     if arr.ndim != 2 or len(arr) == 0:
@@ -343,13 +348,21 @@ def choose_k(
     bad = [k for k in ks if k < 2 or k >= len(arr)]
     if bad:
         raise ValueError(f"choose_k: every k must be >= 2 and < the number of rows ({len(arr)}); got {bad}")
-    rows = []
-    with one_thread():
-        for k in ks:
+    def one_k(k: int) -> tuple[int, float, float]:
+        # OpenMP's thread count is a setting of each thread: a worker limits its own (BLAS is limited
+        # for the whole process below), so every fit runs on one thread, as the results require.
+        with threadpool_limits(limits=1, user_api="openmp"):
             km = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(arr)
             kwargs = {"sample_size": sample_size, "random_state": random_state} if len(arr) > sample_size else {}
             sil = silhouette_score(arr, km.labels_, **kwargs) if len(set(km.labels_)) > 1 else np.nan
-            rows.append((k, float(km.inertia_), float(sil)))
+        return k, float(km.inertia_), float(sil)
+
+    # The candidates are independent single-threaded fits: run them side by side on the machine's
+    # cores (scikit-learn and numpy release the GIL in their loops). Each result is the same as in
+    # a plain loop, whatever the number of workers.
+    workers = max(1, min(len(ks), os.cpu_count() or 1, 4))
+    with one_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
+        rows = list(pool.map(one_k, ks))
     return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"])
 
 

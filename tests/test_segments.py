@@ -221,6 +221,17 @@ def test_choose_k_and_best_k_find_three_blobs() -> None:
     pd.testing.assert_frame_equal(table, again)  # seeded
 
 
+def test_choose_k_side_by_side_equals_one_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # choose_k fits the candidates on the machine's cores at once; each fit must stay single-threaded
+    # and seeded, so the table is the one a plain loop gives, to the last bit.
+    rng = np.random.default_rng(3)
+    X = segments.cluster_matrix(blobs(n_per=400)) + rng.normal(0, 0.3, size=(1200, len(segments.PERSONA_FEATURES)))
+    together = segments.choose_k(X, ks=range(2, 8), random_state=0, sample_size=500)
+    monkeypatch.setattr(segments.os, "cpu_count", lambda: 1)
+    alone = segments.choose_k(X, ks=range(2, 8), random_state=0, sample_size=500)
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)
+
+
 def test_choose_k_samples_the_silhouette() -> None:
     X = segments.cluster_matrix(blobs(n_per=60))
     full = segments.choose_k(X, ks=[3], sample_size=3000)

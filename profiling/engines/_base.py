@@ -6,10 +6,12 @@ them once as the relation ``lines`` (``materialize``), cleans (``clean``) and co
 (``features``). The checks and their messages are those of
 :func:`profiling.datasets.load_transactions`, row numbers included.
 
-Each line is converted once: :data:`LINES_SQL` selects the canonical columns of ``conv`` and four
-flags of the loader's checks; the counts of bad values, the summary and the cleaning all read
-``lines``. Only when a check fails does an engine go back to ``conv`` (in file order) for the row
-and value of the first bad line, as the loader names them.
+Each line is converted once, and the duplicate rule is applied in the same pass: :data:`LINES_SQL`
+groups the converted lines of ``conv`` by the canonical columns and four flags of the loader's
+checks, one row per distinct line with its number of copies ``n``. The counts of bad values and
+the summary add up ``n``; the cleaning keeps each row once (the ``duplicates`` rule). Only when a
+check fails does an engine go back to ``conv`` (in file order) for the row and value of the first
+bad line, as the loader names them.
 """
 
 from __future__ import annotations
@@ -27,13 +29,18 @@ from profiling.engines._sql import Dialect
 
 __all__ = ["LINES_SQL", "LineEngine", "low_price_from_counts"]
 
-#: The converted lines as the engines store them (from the view ``conv``): the canonical columns
-#: and the flags the checks count. A value that fails a check is missing in its canonical column
-#: (NULL), so the flags tell apart why: ``bad_*`` (text that is not a number), ``fractional_quantity``
-#: (not whole units), ``missing_timestamp`` (no text at all; a text that is not read is a bad one).
-LINES_SQL = (f"SELECT {', '.join(COLUMNS)}, bad_quantity, bad_unit_price, "
-             "coalesce(num_quantity <> round(num_quantity), false) AS fractional_quantity, "
-             "raw_timestamp IS NULL AS missing_timestamp FROM conv")
+_FLAGS = ("bad_quantity", "bad_unit_price", "coalesce(num_quantity <> round(num_quantity), false)",
+          "raw_timestamp IS NULL")
+
+#: The converted lines as the engines keep them (from the view ``conv``): one row per distinct line
+#: -- the canonical columns and the flags the checks count -- with ``n``, its number of copies in
+#: the file. A value that fails a check is missing in its canonical column (NULL), so the flags
+#: tell apart why: ``bad_*`` (text that is not a number), ``fractional_quantity`` (not whole
+#: units), ``missing_timestamp`` (no text at all; a text that is not read is a bad one). On a file
+#: that passes the checks every flag is false, so the rows are the distinct lines of the
+#: ``duplicates`` rule (:func:`profiling.cleaning.drop_duplicates` keeps one copy of each).
+LINES_SQL = (f"SELECT {', '.join(COLUMNS)}, {_FLAGS[0]}, {_FLAGS[1]}, {_FLAGS[2]} AS fractional_quantity, "
+             f"{_FLAGS[3]} AS missing_timestamp, count(*) AS n FROM conv GROUP BY {', '.join(COLUMNS + list(_FLAGS))}")
 
 
 def _row_label(i: int, kind: str) -> str:
@@ -131,17 +138,17 @@ class LineEngine:
         has = {c: p.source[c] is not None for c in COLUMNS}
         # the counts from the stored lines (LINES_SQL); a NULL canonical value is a missing one unless
         # a flag says the text was there but bad
-        parts = ["count(*) AS rows"]
+        parts = ["coalesce(sum(n), 0) AS rows"]
         for c in ("invoice_id", "item_id"):
-            parts.append(f"count(*) FILTER (WHERE {c} IS NULL) AS missing_{c}")
+            parts.append(f"coalesce(sum(n) FILTER (WHERE {c} IS NULL), 0) AS missing_{c}")
         for c in ("quantity", "unit_price"):
-            parts.append(f"count(*) FILTER (WHERE bad_{c}) AS bad_{c}")
-        parts.append("count(*) FILTER (WHERE quantity IS NULL AND NOT bad_quantity AND NOT fractional_quantity) "
+            parts.append(f"coalesce(sum(n) FILTER (WHERE bad_{c}), 0) AS bad_{c}")
+        parts.append("coalesce(sum(n) FILTER (WHERE quantity IS NULL AND NOT bad_quantity AND NOT fractional_quantity), 0) "
                      "AS missing_quantity")
-        parts.append("count(*) FILTER (WHERE unit_price IS NULL AND NOT bad_unit_price) AS missing_unit_price")
-        parts.append("count(*) FILTER (WHERE fractional_quantity) AS fractional_quantity")
-        parts.append("count(*) FILTER (WHERE timestamp IS NULL AND NOT missing_timestamp) AS bad_timestamp")
-        parts.append("count(*) FILTER (WHERE missing_timestamp) AS missing_timestamp")
+        parts.append("coalesce(sum(n) FILTER (WHERE unit_price IS NULL AND NOT bad_unit_price), 0) AS missing_unit_price")
+        parts.append("coalesce(sum(n) FILTER (WHERE fractional_quantity), 0) AS fractional_quantity")
+        parts.append("coalesce(sum(n) FILTER (WHERE timestamp IS NULL AND NOT missing_timestamp), 0) AS bad_timestamp")
+        parts.append("coalesce(sum(n) FILTER (WHERE missing_timestamp), 0) AS missing_timestamp")
         counts = dict(zip(*self._query_one(f"SELECT {', '.join(parts)} FROM lines")))
         if counts["rows"] == 0:
             raise DataError(f"{p.path}: the file has a header but no data rows. Export the table again with its rows.")
@@ -198,15 +205,15 @@ class LineEngine:
                         "Fill or drop those rows before loading.", "timestamp", p.source["timestamp"])
         cols, values = self._query_one(
             """
-            SELECT count(*) AS rows,
+            SELECT sum(n) AS rows,
                    count(DISTINCT customer_id) AS customers,
                    count(DISTINCT invoice_id) AS invoices,
                    count(DISTINCT item_id) AS items,
-                   count(*) FILTER (WHERE customer_id IS NULL) AS lines_without_customer,
+                   coalesce(sum(n) FILTER (WHERE customer_id IS NULL), 0) AS lines_without_customer,
                    min(timestamp) AS first, max(timestamp) AS last,
                    count(description) > 0 AS has_description, count(country) > 0 AS has_country,
-                   count(*) FILTER (WHERE customer_id IS NOT NULL) AS known,
-                   count(*) FILTER (WHERE customer_id IS NOT NULL AND quantity > 0) AS known_positive,
+                   coalesce(sum(n) FILTER (WHERE customer_id IS NOT NULL), 0) AS known,
+                   coalesce(sum(n) FILTER (WHERE customer_id IS NOT NULL AND quantity > 0), 0) AS known_positive,
                    count(DISTINCT customer_id) FILTER (WHERE quantity > 0 AND unit_price > 0) AS buyers,
                    min(timestamp) FILTER (WHERE customer_id IS NOT NULL AND quantity > 0 AND unit_price > 0)
                        AS first_purchase

@@ -204,21 +204,30 @@ def _non_product(code: str, d: Dialect) -> str:
 def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0, extreme_min_quantity: int = 1000) -> tuple[str, str]:
     """The cleaning of :func:`profiling.profiles.profile_table` in two statements: kept lines, then clean lines.
 
-    ``kept`` selects from ``source`` (canonical columns): one copy of each distinct line
-    (``duplicates``) that has a customer (``missing_customer``), is a product (``non_product``)
-    and has a positive price (``bad_price``) -- each a test on the row's own values, so filtering
-    before or after ``DISTINCT`` keeps the same lines. ``clean`` selects from a relation named
-    ``kept`` and drops the ``extreme_quantity`` lines
-    (:func:`profiling.cleaning.extreme_quantity_mask`), with each item's median purchase
-    quantity found from a count per (item, quantity): exact, and no item's lines held in memory.
+    ``kept`` selects from ``source``, the distinct lines of :data:`~profiling.engines._base.LINES_SQL`
+    (one row per distinct line: the ``duplicates`` rule is already applied), those that have a
+    customer (``missing_customer``), are a product (``non_product``) and have a positive price
+    (``bad_price``) -- each a test on the row's own values, so filtering before or after
+    de-duplicating keeps the same lines. ``clean`` selects from a relation named ``kept`` and
+    drops the ``extreme_quantity`` lines (:func:`profiling.cleaning.extreme_quantity_mask`): a
+    line goes when ``|quantity| >= extreme_min_quantity`` and more than ``extreme_factor`` times
+    its item's median purchase quantity. Only items that have such a large line can lose one, so
+    only their medians are computed, each exactly, from a count per (item, quantity) -- no item's
+    lines held in memory, and for the usual file (few or no lines that large) next to no work.
     """
     cols = ", ".join(COLUMNS)
-    kept = (f"SELECT DISTINCT {cols} FROM {source} "
+    kept = (f"SELECT {cols} FROM {source} "
             f"WHERE customer_id IS NOT NULL AND NOT {_non_product('item_id', d)} AND unit_price > 0")
     div = d.int_div
+    big = int(extreme_min_quantity)
     clean = f"""
-        WITH qc AS (
-            SELECT item_id, quantity AS q, count(*) AS n FROM kept WHERE quantity > 0 GROUP BY item_id, quantity
+        WITH large AS (
+            SELECT DISTINCT item_id FROM kept WHERE abs(quantity) >= {big}
+        ),
+        qc AS (
+            SELECT k.item_id, k.quantity AS q, count(*) AS n
+            FROM kept k JOIN large ON k.item_id = large.item_id
+            WHERE k.quantity > 0 GROUP BY k.item_id, k.quantity
         ),
         cum AS (
             SELECT item_id, q,
@@ -234,7 +243,7 @@ def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0, extreme_mi
         )
         SELECT {", ".join("k." + c for c in COLUMNS)}
         FROM kept k LEFT JOIN med ON k.item_id = med.item_id
-        WHERE NOT coalesce(abs(k.quantity) >= {int(extreme_min_quantity)}
+        WHERE NOT coalesce(abs(k.quantity) >= {big}
                            AND CAST(abs(k.quantity) AS DOUBLE) > CAST({float(extreme_factor)!r} AS DOUBLE) * med.m, false)
     """
     return kept, clean

@@ -5,11 +5,12 @@ every line as :func:`profiling.datasets.load_transactions` does, applies the cle
 :func:`profiling.profiles.profile_table` (:func:`profiling.cleaning.default_rules` with
 ``keep_returns=True``) and runs the query of :func:`profiling.features.customer_features`
 (:data:`profiling.features.FEATURES_SQL`, the same text) on the cleaned lines. What comes back is
-one row per customer. Each line is converted once and stored, compressed, as a Parquet file of
-the session's temporary folder (``lines``); the checks, the summary and the cleaning read it, and
-the cleaned lines are stored the same way (``kept``, ``clean``). With more data than
-``memory_limit`` (by default :func:`memory_limit_for` the file's lines), DuckDB writes what does
-not fit to that folder (spilling) instead of failing.
+one row per customer. One pass over the file converts every line and groups the lines into
+distinct ones with their number of copies (the table ``lines``, :data:`~profiling.engines._base.LINES_SQL`):
+the checks and the summary add up those numbers, the cleaning filters the distinct lines into the
+table ``clean``, and ``lines`` is dropped. Both are tables of an in-memory database: with more
+data than ``memory_limit`` (by default :func:`memory_limit_for` the file's lines), DuckDB writes
+what does not fit to the session's temporary folder (spilling) instead of failing.
 
 The rules, line by line (identical results to the pandas path, tested in ``tests/test_engines.py``):
 
@@ -18,11 +19,12 @@ The rules, line by line (identical results to the pandas path, tested in ``tests
   pandas' missing-value texts (``NA``, ``NULL``, ``nan``...) as missing; quantities and prices as
   numbers; timestamps with the format given or the one pandas infers from the first value (ISO 8601
   when that fails). The first bad value stops the command with the loader's message and row.
-* **duplicates**: ``SELECT DISTINCT`` over the eight canonical columns (one copy kept);
+* **duplicates**: the grouping of the pass over the file, by the eight canonical columns (one copy kept);
 * **missing_customer**, **non_product** (:data:`~profiling.cleaning.NON_PRODUCT_CODES` and
   :data:`~profiling.cleaning.NON_PRODUCT_PATTERNS`), **bad_price**: row filters (a row's fate
   depends on its values only, so filtering before or after ``DISTINCT`` gives the same lines);
-* **extreme_quantity**: each item's median purchase quantity from a count per (item, quantity), so
+* **extreme_quantity**: the median purchase quantity of each item that has a line of at least
+  ``min_quantity`` units (no other item can lose a line), from a count per (item, quantity), so
   the median is exact without holding the lines of an item in memory;
 * **normalize_description** rewrites descriptions, which no feature reads: not needed.
 """
@@ -155,19 +157,13 @@ class DuckSession(LineEngine):
             self.con.execute("SET preserve_insertion_order = false")
         return int(row[0]), row[1]
 
-    def _store(self, name: str, sql: str) -> None:
-        """View ``name`` over the rows of ``sql`` written once to a Parquet file of the folder.
-
-        On disk, compressed, not in DuckDB's memory: the rows of 5M lines take tens of MB as
-        Parquet, hundreds as a table held within ``memory_limit`` (which then spills).
-        """
-        path = self.folder / f"{name}.parquet"
-        self.con.execute(f"COPY ({sql}) TO {sql_text(str(path))} (FORMAT parquet, COMPRESSION snappy)")
-        self.con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({sql_text(str(path))})")
-
     def materialize(self) -> None:
-        """View ``lines``: every line converted once (:data:`~profiling.engines._base.LINES_SQL`), stored as Parquet."""
-        self._store("lines", LINES_SQL)
+        """Table ``lines``: every line converted once and grouped into distinct lines (:data:`~profiling.engines._base.LINES_SQL`).
+
+        A table of the database, not a file: DuckDB keeps it within ``memory_limit`` and writes what
+        does not fit to the folder. One pass over the file converts, checks and de-duplicates.
+        """
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE lines AS {LINES_SQL}")
 
     def _frame(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
@@ -182,10 +178,12 @@ class DuckSession(LineEngine):
     # ---------------------------------------------------------------------------------------
 
     def clean(self) -> int:
-        """Table ``clean``: the lines the pipeline's cleaning keeps; returns their number."""
+        """Table ``clean``: the lines the pipeline's cleaning keeps (the distinct lines freed after); their number."""
         kept, clean = clean_sql("lines", DUCKDB)
-        self._store("kept", kept)
-        self._store("clean", clean)
+        self.con.execute(f"CREATE OR REPLACE VIEW kept AS {kept}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {clean}")
+        self.con.execute("DROP VIEW kept")
+        self.con.execute("DROP TABLE lines")
         return int(self.con.execute("SELECT count(*) FROM clean").fetchone()[0])
 
     def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:

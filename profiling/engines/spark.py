@@ -144,9 +144,12 @@ class SparkEngine(LineEngine):
         self.spark.sql(convert_sql(p, "scan", types, integral, SPARK)).createOrReplaceTempView("conv")
 
     def materialize(self) -> None:
-        """View ``lines`` (:data:`~profiling.engines._base.LINES_SQL`). Spark plans each query over the file; the
-        cleaning's checkpoint (:meth:`clean`) is where its stored rows start."""
-        self.spark.sql(LINES_SQL).createOrReplaceTempView("lines")
+        """View ``lines``: the distinct lines (:data:`~profiling.engines._base.LINES_SQL`), stored by the executors.
+
+        A checkpoint (in memory and on disk) cuts the plan: the checks, the summary and the
+        cleaning read the stored rows, not the file and every conversion again.
+        """
+        self.spark.sql(LINES_SQL).localCheckpoint(eager=True).createOrReplaceTempView("lines")
 
     def _query_one(self, sql: str) -> tuple[list[str], tuple]:
         row = self.spark.sql(sql).collect()[0]
@@ -170,10 +173,9 @@ class SparkEngine(LineEngine):
     def clean(self) -> int:
         """View ``clean`` (kept in memory and on disk): the lines the pipeline's cleaning keeps; their number."""
         kept_sql, clean_sql_text = clean_sql("lines", SPARK)
-        # Checkpoints (kept by the executors, in memory and on disk) cut the plan: the queries on the
-        # clean lines are planned over stored rows, not over the file and every conversion again.
-        kept = self.spark.sql(kept_sql).localCheckpoint(eager=True)
-        kept.createOrReplaceTempView("kept")
+        # The kept lines are a filter of the stored distinct lines; the clean ones are stored in turn,
+        # so that the features are planned over stored rows.
+        self.spark.sql(kept_sql).createOrReplaceTempView("kept")
         clean = self.spark.sql(clean_sql_text).localCheckpoint(eager=True)
         clean.createOrReplaceTempView("clean")
         self.spark.catalog.dropTempView("kept")
