@@ -201,26 +201,28 @@ def _non_product(code: str, d: Dialect) -> str:
     return f"({upper} IN ({codes}) OR {d.full_match(upper, pattern)})"
 
 
-def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0, extreme_min_quantity: int = 1000) -> tuple[str, str]:
-    """The cleaning of :func:`profiling.profiles.profile_table` in two statements: kept lines, then clean lines.
+def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0,
+              extreme_min_quantity: int = 1000) -> tuple[str, str, str]:
+    """The cleaning of :func:`profiling.profiles.profile_table` in three statements: kept lines, medians, clean lines.
 
     ``kept`` selects from ``source``, the distinct lines of :data:`~profiling.engines._base.LINES_SQL`
     (one row per distinct line: the ``duplicates`` rule is already applied), those that have a
     customer (``missing_customer``), are a product (``non_product``) and have a positive price
     (``bad_price``) -- each a test on the row's own values, so filtering before or after
-    de-duplicating keeps the same lines. ``clean`` selects from a relation named ``kept`` and
-    drops the ``extreme_quantity`` lines (:func:`profiling.cleaning.extreme_quantity_mask`): a
-    line goes when ``|quantity| >= extreme_min_quantity`` and more than ``extreme_factor`` times
-    its item's median purchase quantity. Only items that have such a large line can lose one, so
-    only their medians are computed, each exactly, from a count per (item, quantity) -- no item's
-    lines held in memory, and for the usual file (few or no lines that large) next to no work.
+    de-duplicating keeps the same lines. ``medians`` selects from a relation named ``kept`` the
+    median purchase quantity ``m`` of each item that has a line of ``|quantity| >=
+    extreme_min_quantity`` (only those items can lose a line), each exact, from a count per (item,
+    quantity) -- no item's lines held in memory, and for the usual file (few or no lines that
+    large) next to no work. ``clean`` selects from ``kept`` and those medians (a relation named
+    ``med``) and drops the ``extreme_quantity`` lines (:func:`profiling.cleaning.extreme_quantity_mask`):
+    at least ``extreme_min_quantity`` units and more than ``extreme_factor`` times the item's median.
     """
     cols = ", ".join(COLUMNS)
     kept = (f"SELECT {cols} FROM {source} "
             f"WHERE customer_id IS NOT NULL AND NOT {_non_product('item_id', d)} AND unit_price > 0")
     div = d.int_div
     big = int(extreme_min_quantity)
-    clean = f"""
+    medians = f"""
         WITH large AS (
             SELECT DISTINCT item_id FROM kept WHERE abs(quantity) >= {big}
         ),
@@ -234,19 +236,19 @@ def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0, extreme_mi
                    sum(n) OVER (PARTITION BY item_id ORDER BY q ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
                    sum(n) OVER (PARTITION BY item_id) AS total
             FROM qc
-        ),
-        med AS (
-            SELECT item_id,
-                   (CAST(min(q) FILTER (WHERE upto >= (total + 1) {div} 2) AS DOUBLE)
-                    + CAST(min(q) FILTER (WHERE upto >= total {div} 2 + 1) AS DOUBLE)) / CAST(2 AS DOUBLE) AS m
-            FROM cum GROUP BY item_id
         )
+        SELECT item_id,
+               (CAST(min(q) FILTER (WHERE upto >= (total + 1) {div} 2) AS DOUBLE)
+                + CAST(min(q) FILTER (WHERE upto >= total {div} 2 + 1) AS DOUBLE)) / CAST(2 AS DOUBLE) AS m
+        FROM cum GROUP BY item_id
+    """
+    clean = f"""
         SELECT {", ".join("k." + c for c in COLUMNS)}
         FROM kept k LEFT JOIN med ON k.item_id = med.item_id
         WHERE NOT coalesce(abs(k.quantity) >= {big}
                            AND CAST(abs(k.quantity) AS DOUBLE) > CAST({float(extreme_factor)!r} AS DOUBLE) * med.m, false)
     """
-    return kept, clean
+    return kept, medians, clean
 
 
 def _timestamp_literal(ts: pd.Timestamp) -> str:

@@ -178,9 +178,12 @@ class DuckSession(LineEngine):
     # ---------------------------------------------------------------------------------------
 
     def clean(self) -> int:
-        """Table ``clean``: the lines the pipeline's cleaning keeps (the distinct lines freed after); their number."""
-        kept, clean = clean_sql("lines", DUCKDB)
+        """Table ``clean``: the lines the pipeline's cleaning keeps; their number. The distinct lines are freed."""
+        kept, medians, clean = clean_sql("lines", DUCKDB)
         self.con.execute(f"CREATE OR REPLACE VIEW kept AS {kept}")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE med AS {medians}")  # one row per item with a large line
+        # A table, not a view: the features read the clean lines in several places, and a view would
+        # filter the distinct lines again for each (measured: slower than writing them once).
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {clean}")
         self.con.execute("DROP VIEW kept")
         self.con.execute("DROP TABLE lines")

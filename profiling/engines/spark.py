@@ -105,7 +105,7 @@ class SparkEngine(LineEngine):
         try:
             for frame in self._cached:
                 frame.unpersist()
-            for view in ("scan", "conv", "lines", "kept", "clean", "tx", "ref"):
+            for view in ("scan", "conv", "lines", "kept", "med", "clean", "tx", "ref"):
                 self.spark.catalog.dropTempView(view)
             if self._owned:
                 self.spark.stop()
@@ -172,10 +172,12 @@ class SparkEngine(LineEngine):
 
     def clean(self) -> int:
         """View ``clean`` (kept in memory and on disk): the lines the pipeline's cleaning keeps; their number."""
-        kept_sql, clean_sql_text = clean_sql("lines", SPARK)
-        # The kept lines are a filter of the stored distinct lines; the clean ones are stored in turn,
-        # so that the features are planned over stored rows.
+        kept_sql, medians_sql, clean_sql_text = clean_sql("lines", SPARK)
+        # The kept lines are a filter of the stored distinct lines; the medians (one row per item with
+        # a large line) and the clean lines are stored in turn, so that the features are planned over
+        # stored rows.
         self.spark.sql(kept_sql).createOrReplaceTempView("kept")
+        self.spark.sql(medians_sql).localCheckpoint(eager=True).createOrReplaceTempView("med")
         clean = self.spark.sql(clean_sql_text).localCheckpoint(eager=True)
         clean.createOrReplaceTempView("clean")
         self.spark.catalog.dropTempView("kept")
