@@ -133,8 +133,11 @@ def tricky_lines() -> pd.DataFrame:
     return pd.concat([out, dup], ignore_index=True)             # exact duplicates
 
 
+@pytest.mark.parametrize("buckets", [1, 3])
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
-def test_duckdb_applies_every_reading_and_cleaning_rule_as_pandas(kind: str, tmp_path: Path) -> None:
+def test_duckdb_applies_every_reading_and_cleaning_rule_as_pandas(kind: str, buckets: int, tmp_path: Path) -> None:
+    # in buckets too: the duplicates, the extreme lines and their returns, and the items' medians
+    # span buckets of customers only through what is computed over all of them
     frame = tricky_lines()
     path = tmp_path / f"orders.{kind}"
     if kind == "csv":
@@ -142,8 +145,54 @@ def test_duckdb_applies_every_reading_and_cleaning_rule_as_pandas(kind: str, tmp
     else:
         frame.astype("str").to_parquet(path)  # every column text, as some exports write them
     expected = pandas_table(path, k=3)
-    got = engines.profile_table(path, engine="duckdb", k=3)
+    got = engines.profile_table(path, engine="duckdb", k=3, buckets=buckets)
     assert_same_profiles(expected, got)
+
+
+@pytest.mark.parametrize("copies", [0, 3])
+def test_buckets_find_the_low_price_threshold_of_the_distinct_lines(copies: int, tmp_path: Path) -> None:
+    # In buckets, the first threshold comes from every copy of the lines; when duplicates move it
+    # (here: the cheapest lines written four times), the buckets are aggregated again with the
+    # threshold of the distinct lines, which the pandas pipeline uses.
+    from profiling.engines.duck import DuckSession
+
+    tx = datasets.make_transactions(120, n_items=40, random_state=6)
+    cheap = tx[tx["unit_price"] <= tx["unit_price"].quantile(0.3)]
+    tx = pd.concat([tx] + [cheap] * copies, ignore_index=True)
+    path = tmp_path / "orders.parquet"
+    tx.to_parquet(path)
+    expected = pandas_table(path, k=3)
+    with DuckSession(buckets=3) as session:
+        session.load(path)
+        got = session.profile_table(k=3)
+        assert session.passes == (2 if copies else 1)
+    from profiling import cleaning
+
+    kept, _ = cleaning.clean(load_transactions(path), cleaning.default_rules(keep_returns=True))
+    assert session.kept_lines == len(kept)  # the distinct lines, counted bucket by bucket
+    assert_same_profiles(expected, got)
+
+
+@pytest.mark.slow
+def test_duckdb_in_buckets_gives_the_pandas_table_on_the_shipped_data() -> None:
+    expected = pandas_table(SHIPPED, columns=ONLINE_RETAIL_COLUMNS)
+    got = engines.profile_table(SHIPPED, engine="duckdb", columns=ONLINE_RETAIL_COLUMNS, buckets=4)
+    assert_same_profiles(expected, got)
+
+
+def test_buckets_follow_the_lines_and_are_checked(tmp_path: Path) -> None:
+    from profiling.engines.duck import BUCKET_LINES, DuckSession, buckets_for
+
+    assert buckets_for(None) == buckets_for(BUCKET_LINES) == 1
+    assert buckets_for(BUCKET_LINES + 1) == 2 and buckets_for(100_000_000) == -(-100_000_000 // BUCKET_LINES)
+    path = tmp_path / "orders.parquet"
+    datasets.make_transactions(30, n_items=20, random_state=0).to_parquet(path)
+    for bad in (0, -2, True):
+        with DuckSession(buckets=bad) as session, pytest.raises(ValueError, match="buckets must be"):
+            session.load(path)
+    with DuckSession() as session:
+        session.load(path)
+        assert session.buckets == 1
 
 
 def test_the_pandas_engine_is_the_pipeline_itself(tmp_path: Path) -> None:
@@ -195,7 +244,7 @@ def test_a_bad_value_gives_the_loaders_message(column: str, value: object, row: 
     with pytest.raises(DataError) as expected:
         load_transactions(path, **options)
     with pytest.raises(DataError) as got:
-        engines.profile_table(path, engine="duckdb", **options)
+        engines.profile_table(path, engine="duckdb", buckets=2 if row > HEAD_LINES else 1, **options)
     assert str(got.value) == str(expected.value)
     assert f"data row {row + 1} " in str(got.value)
 

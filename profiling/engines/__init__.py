@@ -161,7 +161,7 @@ class PandasSession:
 
 
 def open_engine(engine: str, *, memory_limit: str | None = None, threads: int = 2, temp_dir: str | Path | None = None,
-                master: str | None = None, spark_conf: dict[str, str] | None = None) -> Any:
+                master: str | None = None, spark_conf: dict[str, str] | None = None, buckets: int | None = None) -> Any:
     """A session of ``engine`` (``"pandas"``, ``"duckdb"`` or ``"spark"``): ``load(path, ...)``, then ``profile_table(cutoff, ...)``.
 
     Use it as a context manager; closing it removes its temporary folder (and stops Spark).
@@ -169,7 +169,7 @@ def open_engine(engine: str, *, memory_limit: str | None = None, threads: int = 
     if engine == "duckdb":
         from profiling.engines.duck import DuckSession
 
-        return DuckSession(memory_limit=memory_limit, threads=threads, temp_dir=temp_dir)
+        return DuckSession(memory_limit=memory_limit, threads=threads, temp_dir=temp_dir, buckets=buckets)
     if engine == "spark":
         from profiling.engines.spark import SparkEngine
 
@@ -197,6 +197,7 @@ def profile_table(
     temp_dir: str | Path | None = None,
     master: str | None = None,
     spark_conf: dict[str, str] | None = None,
+    buckets: int | None = None,
     say: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """The profile table of a CSV or Parquet file, built by ``engine`` (the table of ``profiling profiles``).
@@ -219,6 +220,10 @@ def profile_table(
     memory_limit, threads, temp_dir
         DuckDB's memory limit (e.g. ``"2GB"``; default: by the file's lines, :func:`profiling.engines.duck.memory_limit_for`; beyond it DuckDB spills to ``temp_dir``), its threads,
         and the folder of its database and spill files (default: the system's temporary folder).
+    buckets : int, optional
+        DuckDB: work through the customers in this many buckets (one pass writes each bucket's lines
+        to a file, then each is de-duplicated, cleaned and aggregated alone); ``None``: by the file's
+        lines (:func:`profiling.engines.duck.buckets_for`: one bucket up to 8 million lines).
     master, spark_conf
         Spark's master URL (default ``local[2]``, two local cores; under ``spark-submit`` the master
         it was given) and extra Spark settings.
@@ -241,7 +246,7 @@ def profile_table(
     engine = choose_engine(engine, data)
     options = {"columns": columns, "encoding": encoding, "sep": sep, "timestamp_format": timestamp_format}
     with open_engine(engine, memory_limit=memory_limit, threads=threads, temp_dir=temp_dir, master=master,
-                     spark_conf=spark_conf) as session:
+                     spark_conf=spark_conf, buckets=buckets) as session:
         summary = session.load(data, **options)
         if say is not None:
             say(f"{engine}: {summary['rows']:,} lines, {summary['customers']:,} customers checked")

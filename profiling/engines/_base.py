@@ -27,7 +27,7 @@ from profiling.datasets.schema import _fail
 from profiling.engines._input import Plan, plan
 from profiling.engines._sql import Dialect
 
-__all__ = ["LINES_SQL", "LineEngine", "low_price_from_counts"]
+__all__ = ["LINES_SQL", "LINE_COLUMNS", "LINE_NAMES", "LineEngine", "low_price_from_counts"]
 
 _FLAGS = ("bad_quantity", "bad_unit_price", "coalesce(num_quantity <> round(num_quantity), false)",
           "raw_timestamp IS NULL")
@@ -39,8 +39,11 @@ _FLAGS = ("bad_quantity", "bad_unit_price", "coalesce(num_quantity <> round(num_
 #: units), ``missing_timestamp`` (no text at all; a text that is not read is a bad one). On a file
 #: that passes the checks every flag is false, so the rows are the distinct lines of the
 #: ``duplicates`` rule (:func:`profiling.cleaning.drop_duplicates` keeps one copy of each).
-LINES_SQL = (f"SELECT {', '.join(COLUMNS)}, {_FLAGS[0]}, {_FLAGS[1]}, {_FLAGS[2]} AS fractional_quantity, "
-             f"{_FLAGS[3]} AS missing_timestamp, count(*) AS n FROM conv GROUP BY {', '.join(COLUMNS + list(_FLAGS))}")
+LINE_COLUMNS = (f"{', '.join(COLUMNS)}, {_FLAGS[0]}, {_FLAGS[1]}, {_FLAGS[2]} AS fractional_quantity, "
+                f"{_FLAGS[3]} AS missing_timestamp")
+LINES_SQL = f"SELECT {LINE_COLUMNS}, count(*) AS n FROM conv GROUP BY {', '.join(COLUMNS + list(_FLAGS))}"
+#: The names of :data:`LINE_COLUMNS`.
+LINE_NAMES = (*COLUMNS, "bad_quantity", "bad_unit_price", "fractional_quantity", "missing_timestamp")
 
 
 def _row_label(i: int, kind: str) -> str:
@@ -70,6 +73,7 @@ class LineEngine:
     dialect: Dialect
     folder: Path
     plan: Plan | None = None
+    kept_lines: int | None = None  # the lines the cleaning keeps, once known
 
     # what an engine provides
     def define_source(self, p: Plan) -> None:
@@ -88,7 +92,8 @@ class LineEngine:
         """Relation ``lines``: :data:`LINES_SQL`, converted once and stored (an engine may keep it a view)."""
         raise NotImplementedError
 
-    def clean(self) -> int:
+    def clean(self) -> int | None:
+        """Clean the lines; their number, or ``None`` when :meth:`features` counts them (then in ``kept_lines``)."""
         raise NotImplementedError
 
     def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -127,8 +132,13 @@ class LineEngine:
 
         say = options.pop("say", None) or (lambda message: None)
         kept = self.clean()
-        say(f"cleaned: {kept:,} lines kept; aggregating them per customer ...")
+        if kept is not None:
+            say(f"cleaned: {kept:,} lines kept; aggregating them per customer ...")
+        else:  # an engine that cleans and aggregates in one pass counts the kept lines on the way
+            say("cleaning the lines and aggregating them per customer, bucket by bucket ...")
         feats = self.features(cutoff)
+        if kept is None:
+            say(f"cleaned: {self.kept_lines:,} lines kept")
         say(f"features of {len(feats):,} customers; tags, RFM scores and personas (customer level, pandas) ...")
         return _build(feats, **options)
 

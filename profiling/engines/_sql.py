@@ -9,17 +9,19 @@ Spark another query).
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 from typing import Callable
 
 import pandas as pd
 
-from profiling.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERNS
+from profiling.cleaning import NON_PRODUCT_CODES, NON_PRODUCT_PATTERNS, default_rules
 from profiling.datasets import COLUMNS
 from profiling.engines._input import NUMBER_PATTERN, WHITESPACE, Plan, sql_text, text_na_values
 
-__all__ = ["DUCKDB", "SPARK", "Dialect", "clean_sql", "convert_sql", "spark_features_sql", "strftime_to_java"]
+__all__ = ["DUCKDB", "SPARK", "Dialect", "clean_sql", "convert_sql", "products_sql", "spark_features_sql",
+           "strftime_to_java"]
 
 _ID_COLUMNS = ("customer_id", "invoice_id", "item_id")
 _NUMERIC = ("TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "FLOAT",
@@ -201,8 +203,13 @@ def _non_product(code: str, d: Dialect) -> str:
     return f"({upper} IN ({codes}) OR {d.full_match(upper, pattern)})"
 
 
-def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0,
-              extreme_min_quantity: int = 1000) -> tuple[str, str, str]:
+#: The extreme-quantity rule's knobs: the defaults of :func:`profiling.cleaning.default_rules`.
+EXTREME_FACTOR: float = inspect.signature(default_rules).parameters["extreme_factor"].default
+EXTREME_MIN_QUANTITY: int = inspect.signature(default_rules).parameters["extreme_min_quantity"].default
+
+
+def clean_sql(source: str, d: Dialect, extreme_factor: float = EXTREME_FACTOR,
+              extreme_min_quantity: int = EXTREME_MIN_QUANTITY, products: str | None = None) -> tuple[str, str, str]:
     """The cleaning of :func:`profiling.profiles.profile_table` in three statements: kept lines, medians, clean lines.
 
     ``kept`` selects from ``source``, the distinct lines of :data:`~profiling.engines._base.LINES_SQL`
@@ -216,10 +223,15 @@ def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0,
     large) next to no work. ``clean`` selects from ``kept`` and those medians (a relation named
     ``med``) and drops the ``extreme_quantity`` lines (:func:`profiling.cleaning.extreme_quantity_mask`):
     at least ``extreme_min_quantity`` units and more than ``extreme_factor`` times the item's median.
+
+    ``products``: a relation of the file's product codes (column ``item_id``, from
+    :func:`products_sql`); the ``non_product`` rule is then a lookup in it instead of the pattern
+    test on every line.
     """
     cols = ", ".join(COLUMNS)
-    kept = (f"SELECT {cols} FROM {source} "
-            f"WHERE customer_id IS NOT NULL AND NOT {_non_product('item_id', d)} AND unit_price > 0")
+    product = (f"NOT {_non_product('item_id', d)}" if products is None else
+               f"item_id IN (SELECT item_id FROM {products})")
+    kept = f"SELECT {cols} FROM {source} WHERE customer_id IS NOT NULL AND {product} AND unit_price > 0"
     div = d.int_div
     big = int(extreme_min_quantity)
     medians = f"""
@@ -249,6 +261,12 @@ def clean_sql(source: str, d: Dialect, extreme_factor: float = 100.0,
                            AND CAST(abs(k.quantity) AS DOUBLE) > CAST({float(extreme_factor)!r} AS DOUBLE) * med.m, false)
     """
     return kept, medians, clean
+
+
+def products_sql(source: str, d: Dialect) -> str:
+    """The distinct item codes of ``source`` that are products (the ``non_product`` rule once per code)."""
+    return (f"SELECT item_id FROM (SELECT DISTINCT item_id FROM {source} WHERE item_id IS NOT NULL) AS codes "
+            f"WHERE NOT {_non_product('item_id', d)}")
 
 
 def _timestamp_literal(ts: pd.Timestamp) -> str:

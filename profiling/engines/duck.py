@@ -41,12 +41,13 @@ import pandas as pd
 
 from profiling import features as _features
 from profiling.datasets import COLUMNS
-from profiling.engines._base import LINES_SQL, LineEngine, low_price_from_counts
+from profiling.engines._base import LINE_COLUMNS, LINE_NAMES, LINES_SQL, LineEngine, low_price_from_counts
 from profiling.engines._input import Plan, sql_text
-from profiling.engines._sql import DUCKDB, clean_sql, convert_sql
+from profiling.engines._sql import DUCKDB, EXTREME_MIN_QUANTITY, clean_sql, convert_sql, products_sql
 from profiling.windows import resolve_cutoff
 
-__all__ = ["MEMORY_CEILING", "MEMORY_FLOOR", "MEMORY_PER_LINE", "DuckSession", "memory_limit_for"]
+__all__ = ["BUCKET_LINES", "MEMORY_CEILING", "MEMORY_FLOOR", "MEMORY_PER_LINE", "DuckSession", "buckets_for",
+           "memory_limit_for"]
 
 #: DuckDB's memory limit when none is given: :data:`MEMORY_PER_LINE` bytes per line of the file
 #: (estimated from Parquet's row count or a CSV's size), at least :data:`MEMORY_FLOOR` and at most
@@ -59,6 +60,25 @@ __all__ = ["MEMORY_CEILING", "MEMORY_FLOOR", "MEMORY_PER_LINE", "DuckSession", "
 MEMORY_PER_LINE = 100
 MEMORY_FLOOR = 600 * 10**6
 MEMORY_CEILING = 3 * 10**9
+
+
+#: Files of more lines than this are worked through in buckets of customers (``hash(customer_id)``),
+#: about this many lines each: one pass writes the converted lines to a Parquet file per bucket,
+#: then each bucket is de-duplicated, cleaned and aggregated on its own. Every customer's lines are
+#: in one bucket, so the per-customer results are those of the whole file; the few things that
+#: span customers (the items' medians, the cutoff, the low-price threshold, the summary) are
+#: computed over all buckets. Without buckets, the grouping and the features of a file past
+#: memory spill to disk (the 100M-line file wrote over 40 GB of spill files there).
+BUCKET_LINES = 8_000_000
+
+
+def buckets_for(lines: int | None) -> int:
+    """How many buckets of customers a file of ``lines`` lines is worked through in (1: all at once).
+
+    >>> buckets_for(5_000_000), buckets_for(20_000_000), buckets_for(None)
+    (1, 3, 1)
+    """
+    return 1 if lines is None else max(1, -(-int(lines) // BUCKET_LINES))
 
 
 def memory_limit_for(lines: int | None) -> str:
@@ -81,7 +101,9 @@ class DuckSession(LineEngine):
     memory_limit: str | None = None  # None: memory_limit_for(the file's lines), set by load()
     threads: int = 2
     temp_dir: str | Path | None = None
+    buckets: int | None = None  # None: buckets_for(the file's lines), set by load()
     folder: Path = field(init=False)
+    passes: int = field(default=0, init=False)  # in buckets: 2 when duplicates moved the low-price threshold
 
     dialect = DUCKDB
 
@@ -110,10 +132,15 @@ class DuckSession(LineEngine):
     # ---------------------------------------------------------------------------------------
 
     def load(self, path: str | Path, **options: Any) -> dict[str, Any]:
-        if self.memory_limit is None:
-            from profiling.engines import estimate_lines
+        from profiling.engines import estimate_lines
 
-            self.con.execute(f"SET memory_limit = {sql_text(memory_limit_for(estimate_lines(path)))}")
+        lines = estimate_lines(path) if self.memory_limit is None or self.buckets is None else None
+        if self.memory_limit is None:
+            self.con.execute(f"SET memory_limit = {sql_text(memory_limit_for(lines))}")
+        if self.buckets is None:
+            self.buckets = buckets_for(lines)
+        if isinstance(self.buckets, bool) or int(self.buckets) < 1:
+            raise ValueError(f"buckets must be a whole number >= 1 or None, got {self.buckets!r}")
         return super().load(path, **options)
 
     def _scan(self, p: Plan) -> str:
@@ -158,12 +185,30 @@ class DuckSession(LineEngine):
         return int(row[0]), row[1]
 
     def materialize(self) -> None:
-        """Table ``lines``: every line converted once and grouped into distinct lines (:data:`~profiling.engines._base.LINES_SQL`).
+        """Relation ``lines``: every line converted once, for the checks and the summary.
 
-        A table of the database, not a file: DuckDB keeps it within ``memory_limit`` and writes what
-        does not fit to the folder. One pass over the file converts, checks and de-duplicates.
+        One bucket: the table of distinct lines (:data:`~profiling.engines._base.LINES_SQL`), a table
+        of the database that DuckDB keeps within ``memory_limit`` (spilling beyond it); one pass over
+        the file converts, checks and de-duplicates. Several: one pass writes the converted lines to
+        a Parquet file per bucket of customers, and ``lines`` is a view of them, each line counted
+        once (``n = 1``); the de-duplication is done bucket by bucket in :meth:`clean`.
         """
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE lines AS {LINES_SQL}")
+        if int(self.buckets or 1) == 1:
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE lines AS {LINES_SQL}")
+            return
+        parts = self.folder / "parts"
+        shutil.rmtree(parts, ignore_errors=True)
+        self.con.execute(
+            f"COPY (SELECT {LINE_COLUMNS}, hash(customer_id) % {int(self.buckets)} AS bucket FROM conv) "
+            f"TO {sql_text(str(parts))} (FORMAT parquet, PARTITION_BY (bucket), COMPRESSION snappy)"
+        )
+        self.con.execute(f"CREATE OR REPLACE VIEW lines AS SELECT * EXCLUDE (bucket), 1 AS n FROM "
+                         f"read_parquet({sql_text(str(parts / '*' / '*.parquet'))}, hive_partitioning = true)")
+
+    def _bucket_files(self, name: str) -> list[Path]:
+        """The buckets' folders (``parts``) or files (``kept``) that exist: an empty bucket has none."""
+        folder = self.folder / name
+        return sorted(folder.glob("bucket=*")) if name == "parts" else sorted(folder.glob("*.parquet"))
 
     def _frame(self, sql: str) -> pd.DataFrame:
         return self.con.execute(sql).df()
@@ -177,8 +222,16 @@ class DuckSession(LineEngine):
     # cleaning and features
     # ---------------------------------------------------------------------------------------
 
-    def clean(self) -> int:
-        """Table ``clean``: the lines the pipeline's cleaning keeps; their number. The distinct lines are freed."""
+    def clean(self) -> int | None:
+        """Relation ``clean``: the lines the pipeline's cleaning keeps; their number.
+
+        One bucket: a table (the distinct lines are freed). Several: the parts of the cleaning that
+        span customers only -- the product codes, the medians of the items with a large line (from
+        those items' distinct lines) -- and ``None``: :meth:`features` de-duplicates and cleans each
+        bucket as it aggregates it, and counts the kept lines (``kept_lines``).
+        """
+        if int(self.buckets or 1) > 1:
+            return self._clean_buckets()
         kept, medians, clean = clean_sql("lines", DUCKDB)
         self.con.execute(f"CREATE OR REPLACE VIEW kept AS {kept}")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE med AS {medians}")  # one row per item with a large line
@@ -187,24 +240,92 @@ class DuckSession(LineEngine):
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE clean AS {clean}")
         self.con.execute("DROP VIEW kept")
         self.con.execute("DROP TABLE lines")
-        return int(self.con.execute("SELECT count(*) FROM clean").fetchone()[0])
+        self.kept_lines = int(self.con.execute("SELECT count(*) FROM clean").fetchall()[0][0])
+        return self.kept_lines
 
-    def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:
-        """:func:`profiling.features.customer_features` of the cleaned lines (same query, same rounding)."""
-        first, last = self.con.execute("SELECT min(timestamp), max(timestamp) FROM clean").fetchone()
-        if first is None:
-            raise ValueError("customer_features: transactions is empty; the cleaning removed every line")
-        cut = resolve_cutoff(pd.DataFrame({"timestamp": pd.to_datetime([first, last])}), cutoff, "customer_features")
+    def _clean_buckets(self) -> None:
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE products AS {products_sql('lines', DUCKDB)}")
+        kept_all = clean_sql("lines", DUCKDB, products="products")[0]  # every copy: fine for which items, min and max
+        _, medians, _ = clean_sql("kept", DUCKDB)
+        big = EXTREME_MIN_QUANTITY
+        # the distinct kept lines of the items with a large line: all the medians need
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE kept_large AS SELECT DISTINCT * FROM ({kept_all}) AS k WHERE item_id IN "
+            f"(SELECT DISTINCT item_id FROM ({kept_all}) AS l WHERE abs(quantity) >= {big})"
+        )
+        self.con.execute("CREATE OR REPLACE VIEW kept AS SELECT * FROM kept_large")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE med AS {medians}")
+        self.con.execute("DROP TABLE kept_large")
+        return None
+
+    def _bucket_clean(self, part: Path | None) -> str:
+        """SQL: the clean lines of one bucket (its lines de-duplicated), or of every copy of every line (``None``)."""
+        columns = ", ".join(LINE_NAMES)
+        if part is None:
+            source = "lines"
+        else:
+            source = (f"(SELECT DISTINCT {columns} FROM read_parquet({sql_text(str(part / '*.parquet'))}, "
+                      "hive_partitioning = false)) AS distinct_lines")
+        kept = clean_sql(source, DUCKDB, products="products")[0]
+        clean = clean_sql("kept", DUCKDB)[2]
+        return f"WITH kept AS ({kept}) {clean}"
+
+    def _bucket_files(self) -> list[Path]:
+        """The buckets' folders that exist (a bucket without lines has none)."""
+        return sorted((self.folder / "parts").glob("bucket=*"))
+
+    def _low_price(self, relation: str, cut: pd.Timestamp) -> tuple[float, pd.DataFrame]:
         hist = self.con.execute(
-            "SELECT unit_price, count(*) AS n FROM clean WHERE quantity > 0 AND timestamp < $cut "
+            f"SELECT unit_price, count(*) AS n FROM {relation} WHERE quantity > 0 AND timestamp < $cut "
             "GROUP BY unit_price ORDER BY unit_price", {"cut": cut.to_pydatetime()}
         ).df()
         low = low_price_from_counts(hist["unit_price"].to_numpy(dtype="float64"), hist["n"].to_numpy(dtype="int64"))
+        return low, hist
+
+    def features(self, cutoff: Any = None, countries: pd.DataFrame | None = None) -> pd.DataFrame:
+        """:func:`profiling.features.customer_features` of the cleaned lines (same query, same rounding).
+
+        In buckets: the first and last clean line and a first low-price threshold come from every
+        copy of the lines (one scan); each bucket is then de-duplicated, cleaned and aggregated
+        with that threshold, and its price counts kept. The counts of all buckets give the
+        threshold of the distinct lines; in the rare file where duplicates move it, the buckets
+        are aggregated again with it, so the table is always that of the distinct lines.
+        """
         if countries is None:
             from profiling.cleaning import load_countries
 
             countries = load_countries()
         self.con.register("ref", countries[["country", "region"]])
-        self.con.execute("CREATE OR REPLACE VIEW tx AS SELECT * FROM clean")
-        feats = self.con.execute(_features.FEATURES_SQL, {"cut": cut.to_pydatetime(), "low": float(low)}).df()
-        return _features.finish_features(feats, cut, low)
+        bucketed = int(self.buckets or 1) > 1
+        everything = f"({self._bucket_clean(None)}) AS every_copy" if bucketed else "clean"
+        first, last = self.con.execute(f"SELECT min(timestamp), max(timestamp) FROM {everything}").fetchall()[0]
+        if first is None:
+            raise ValueError("customer_features: transactions is empty; the cleaning removed every line")
+        cut = resolve_cutoff(pd.DataFrame({"timestamp": pd.to_datetime([first, last])}), cutoff, "customer_features")
+        low, _ = self._low_price(everything, cut)
+        if not bucketed:
+            self.con.execute("CREATE OR REPLACE VIEW tx AS SELECT * FROM clean")
+            feats = self.con.execute(_features.FEATURES_SQL, {"cut": cut.to_pydatetime(), "low": float(low)}).df()
+            return _features.finish_features(feats, cut, low)
+        # every customer's lines are in one bucket: the features of each bucket are final
+        parts, hists, kept = self._aggregate_buckets(cut, low)
+        hist = pd.concat(hists).groupby("unit_price", sort=True)["n"].sum()
+        exact = low_price_from_counts(hist.index.to_numpy(dtype="float64"), hist.to_numpy(dtype="int64"))
+        self.passes = 1
+        if exact != low:
+            parts, _, _ = self._aggregate_buckets(cut, exact)
+            self.passes = 2
+        self.kept_lines = kept
+        feats = pd.concat(parts, ignore_index=True).sort_values("customer_id", kind="stable").reset_index(drop=True)
+        return _features.finish_features(feats, cut, exact)
+
+    def _aggregate_buckets(self, cut: pd.Timestamp, low: float) -> tuple[list[pd.DataFrame], list[pd.DataFrame], int]:
+        """Each bucket's features (with ``low``), price counts and number of clean lines."""
+        parts, hists, kept = [], [], 0
+        for part in self._bucket_files():
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE tx AS {self._bucket_clean(part)}")
+            parts.append(self.con.execute(_features.FEATURES_SQL, {"cut": cut.to_pydatetime(), "low": float(low)}).df())
+            hists.append(self._low_price("tx", cut)[1])
+            kept += int(self.con.execute("SELECT count(*) FROM tx").fetchall()[0][0])
+            self.con.execute("DROP TABLE tx")
+        return parts, hists, kept
