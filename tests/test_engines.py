@@ -173,6 +173,17 @@ def test_buckets_find_the_low_price_threshold_of_the_distinct_lines(copies: int,
     assert_same_profiles(expected, got)
 
 
+@pytest.mark.parametrize("buckets", [1, 3])
+def test_a_cutoff_inside_the_data_gives_the_pandas_table(buckets: int, tmp_path: Path) -> None:
+    tx = datasets.make_transactions(150, n_items=40, start="2021-01-01", end="2021-12-31", random_state=8)
+    path = tmp_path / "orders.parquet"
+    tx.to_parquet(path)
+    expected = profiles.profile_table(load_transactions(path), cutoff="2021-09-15", k=3)
+    got = engines.profile_table(path, "2021-09-15", engine="duckdb", k=3, buckets=buckets)
+    assert expected.attrs["cutoff"].startswith("2021-09-15")
+    assert_same_profiles(expected, got)
+
+
 @pytest.mark.slow
 def test_duckdb_in_buckets_gives_the_pandas_table_on_the_shipped_data() -> None:
     expected = pandas_table(SHIPPED, columns=ONLINE_RETAIL_COLUMNS)

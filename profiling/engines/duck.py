@@ -244,17 +244,20 @@ class DuckSession(LineEngine):
         return self.kept_lines
 
     def _clean_buckets(self) -> None:
+        # The product codes, each code tested once (a lookup per line after).
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE products AS {products_sql('lines', DUCKDB)}")
-        kept_all = clean_sql("lines", DUCKDB, products="products")[0]  # every copy: fine for which items, min and max
+        # The medians of the items with a large line, from those items' distinct kept lines; the
+        # scans read two columns, and the usual file has few such items or none.
         _, medians, _ = clean_sql("kept", DUCKDB)
-        big = EXTREME_MIN_QUANTITY
-        # the distinct kept lines of the items with a large line: all the medians need
-        self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE kept_large AS SELECT DISTINCT * FROM ({kept_all}) AS k WHERE item_id IN "
-            f"(SELECT DISTINCT item_id FROM ({kept_all}) AS l WHERE abs(quantity) >= {big})"
-        )
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE large AS SELECT DISTINCT item_id FROM lines "
+                         f"WHERE abs(quantity) >= {EXTREME_MIN_QUANTITY}")
+        columns = ", ".join(LINE_NAMES)
+        kept_large = clean_sql(f"(SELECT DISTINCT {columns} FROM lines WHERE item_id IN (SELECT item_id FROM large)) "
+                               "AS large_lines", DUCKDB, products="products")[0]
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE kept_large AS {kept_large}")
         self.con.execute("CREATE OR REPLACE VIEW kept AS SELECT * FROM kept_large")
         self.con.execute(f"CREATE OR REPLACE TEMP TABLE med AS {medians}")
+        self.con.execute("DROP VIEW kept")
         self.con.execute("DROP TABLE kept_large")
         return None
 
@@ -298,11 +301,21 @@ class DuckSession(LineEngine):
         self.con.register("ref", countries[["country", "region"]])
         bucketed = int(self.buckets or 1) > 1
         everything = f"({self._bucket_clean(None)}) AS every_copy" if bucketed else "clean"
-        first, last = self.con.execute(f"SELECT min(timestamp), max(timestamp) FROM {everything}").fetchall()[0]
-        if first is None:
+        # one scan: the first and last clean line and the price counts of the purchases (all before
+        # the default cutoff, the day after the last line; a cutoff given needs a second scan)
+        hist = self.con.execute(
+            f"SELECT unit_price, count(*) FILTER (WHERE quantity > 0) AS n, min(timestamp) AS first, "
+            f"max(timestamp) AS last FROM {everything} GROUP BY unit_price ORDER BY unit_price"
+        ).df()
+        if hist.empty:
             raise ValueError("customer_features: transactions is empty; the cleaning removed every line")
-        cut = resolve_cutoff(pd.DataFrame({"timestamp": pd.to_datetime([first, last])}), cutoff, "customer_features")
-        low, _ = self._low_price(everything, cut)
+        span = pd.DataFrame({"timestamp": pd.to_datetime([hist["first"].min(), hist["last"].max()])})
+        cut = resolve_cutoff(span, cutoff, "customer_features")
+        if cutoff is None:
+            hist = hist[hist["n"] > 0]
+            low = low_price_from_counts(hist["unit_price"].to_numpy(dtype="float64"), hist["n"].to_numpy(dtype="int64"))
+        else:
+            low, _ = self._low_price(everything, cut)
         if not bucketed:
             self.con.execute("CREATE OR REPLACE VIEW tx AS SELECT * FROM clean")
             feats = self.con.execute(_features.FEATURES_SQL, {"cut": cut.to_pydatetime(), "low": float(low)}).df()
