@@ -20,6 +20,11 @@ customers, identical counts and tags, amounts within 1e-9 relative or one unit o
 ``rfm_summary`` against lifetimes at 10M rows (``benchmarks/features.py``: speed-up and largest
 difference).
 
+``parts5m``: where the DuckDB engine's time goes on the 5M-line CSV, each part timed alone in one
+process (start-up, the duplicate rule alone as ``SELECT DISTINCT *`` of the file, the one pass
+that converts, checks and de-duplicates, the cleaning, the features, the customer level), beside
+the bare scan: the floor under the engine's time while it does these steps.
+
 Usage (from the repository root; the full run takes about an hour on 2 cores)::
 
     .venv/bin/python benchmarks/scale.py                  # everything
@@ -27,6 +32,7 @@ Usage (from the repository root; the full run takes about an hour on 2 cores)::
     .venv/bin/python benchmarks/scale.py --only csv5m,pq100m
     .venv/bin/python benchmarks/scale.py --data-dir ../scale-data   # keep the files; a second run reuses them
     .venv/bin/python benchmarks/scale.py --only csv500k,csv1m,csv2m,csv5m --pandas   # the rule of --engine auto
+    .venv/bin/python benchmarks/scale.py --only parts5m     # the DuckDB engine's parts on the 5M-line CSV, one by one
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ sys.path.insert(0, str(HERE))
 import report as _report  # noqa: E402  (benchmarks/report.py: the 5M-line CSV export)
 
 BLOCK = 5_000_000          # lines generated and written at a time
-STEPS = ("csv500k", "csv1m", "csv2m", "csv5m", "pq20m", "pq50m", "pq100m", "spark10m", "rfm10m")
+STEPS = ("csv500k", "csv1m", "csv2m", "csv5m", "pq20m", "pq50m", "pq100m", "spark10m", "rfm10m", "parts5m")
 #: The CSV steps: lines of the export of benchmarks/report.py.
 CSV_LINES = {"csv500k": 5e5, "csv1m": 1e6, "csv2m": 2e6, "csv5m": 5e6}
 
@@ -225,7 +231,7 @@ def compare_tables(a: pd.DataFrame, b: pd.DataFrame) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", action="store_true", help="1/100 of the lines (a quick check of the steps)")
-    parser.add_argument("--only", default="csv5m,pq20m,pq100m,spark10m,rfm10m", help=f"steps, comma-separated, from {','.join(STEPS)}")
+    parser.add_argument("--only", default="csv5m,parts5m,pq20m,pq100m,spark10m,rfm10m", help=f"steps, comma-separated, from {','.join(STEPS)}")
     parser.add_argument("--dir", default=None, help="where the temporary folder goes (default: the system's)")
     parser.add_argument("--data-dir", default=None, help="keep the generated files in this folder and reuse them in "
                         "later runs (default: generated in the temporary folder and removed)")
@@ -247,6 +253,11 @@ def main(argv: list[str] | None = None) -> None:
         for step in steps:
             if step == "rfm10m":
                 rows.extend(rfm_step(scale))
+                continue
+            if step == "parts5m":
+                data_folder = Path(args.data_dir) if args.data_dir else folder
+                data_folder.mkdir(parents=True, exist_ok=True)
+                rows.extend(parts_step(make_data("csv5m", data_folder, scale)))
                 continue
             data_folder = Path(args.data_dir) if args.data_dir else folder
             data_folder.mkdir(parents=True, exist_ok=True)
@@ -292,6 +303,65 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(table.to_string(index=False, formatters={"seconds": "{:.1f}".format, "peak MB": "{:,.0f}".format,
                                                    "x bare": "{:.1f}".format}))
+
+
+PARTS = textwrap.dedent("""
+    import json, sys, time
+    import duckdb
+    path, options = sys.argv[1], json.loads(sys.argv[2])
+    out = {}
+    started = time.perf_counter()
+    from profiling.engines import _build
+    from profiling.engines.duck import DuckSession
+    out["start: Python, pandas, DuckDB, the package imported"] = time.perf_counter() - started
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    t = time.perf_counter()
+    con.execute(f"SELECT count(*) FROM (SELECT DISTINCT * FROM read_csv('{path}'))").fetchall()
+    out["the duplicate rule alone: SELECT DISTINCT * of the file, typed by DuckDB"] = time.perf_counter() - t
+    con.close()
+    with DuckSession(buckets=1) as s:
+        t = time.perf_counter()
+        s.load(path, **options)
+        out["read, convert, check and de-duplicate every line (one pass), the summary"] = time.perf_counter() - t
+        t = time.perf_counter()
+        s.clean()
+        out["the cleaning (the distinct lines filtered into a table)"] = time.perf_counter() - t
+        t = time.perf_counter()
+        feats = s.features(None)
+        out["the 24 features (FEATURES_SQL over the clean lines)"] = time.perf_counter() - t
+    t = time.perf_counter()
+    _build(feats)
+    out["the customer level (tags, RFM, personas chosen on 20,000 customers)"] = time.perf_counter() - t
+    print("PARTS " + json.dumps(out))
+""")
+
+
+def parts_step(info: dict) -> list[dict]:
+    """Where the time of the DuckDB engine goes on the CSV, part by part, in one process, beside the bare scan.
+
+    The bare scan runs first in its own process (as in the table); the parts run in one child
+    process, each timed alone: what each would cost even if nothing else were done.
+    """
+    import json
+
+    bare = run_bare(info)
+    options = {"columns": dict(_report.THEIR_NAMES), "timestamp_format": _report.DAY_FIRST}
+    result = measure([sys.executable, "-c", PARTS, str(info["path"]), json.dumps(options)])
+    if result["returncode"] != 0:
+        print(result["stderr"][-3000:], file=sys.stderr)
+        raise SystemExit("the parts of the DuckDB engine failed")
+    parts = json.loads(next(line for line in result["stdout"].splitlines() if line.startswith("PARTS "))[6:])
+    label = f"{info['lines'] / 1e6:.1f}M-line CSV, parts"
+    print(f"\n{label}: bare duckdb scan and aggregate {bare['seconds']:.2f} s (own process); the DuckDB engine's "
+          f"parts in one process ({result['load']} after them):", flush=True)
+    rows = [{"data": label, "run": "bare duckdb (yardstick)", "seconds": bare["seconds"], "peak MB": bare["peak_mb"],
+             "x bare": 1.0, "load": bare["load"]}]
+    for name, seconds in parts.items():
+        print(f"  {seconds:6.2f} s  {seconds / bare['seconds']:4.1f}x  {name}", flush=True)
+        rows.append({"data": label, "run": name, "seconds": seconds, "peak MB": float("nan"),
+                     "x bare": seconds / bare["seconds"], "load": result["load"]})
+    return rows
 
 
 def rfm_step(scale: float) -> list[dict]:
