@@ -12,6 +12,14 @@ table ``clean``, and ``lines`` is dropped. Both are tables of an in-memory datab
 data than ``memory_limit`` (by default :func:`memory_limit_for` the file's lines), DuckDB writes
 what does not fit to the session's temporary folder (spilling) instead of failing.
 
+Past :data:`BUCKET_LINES` lines the distinct lines no longer fit in memory, and grouping them
+spills to disk at length (the 100M-line file of ``benchmarks/scale.py`` wrote over 40 GB). The
+engine then works through the customers in buckets (:func:`buckets_for`): one pass writes each
+converted line to a Parquet file of its bucket (``lines`` is a view of them, each line counted
+once), and each bucket is de-duplicated, cleaned and aggregated alone; what spans customers (the
+product codes, the medians, the first and last clean line, the low-price threshold) is computed
+over all buckets (:meth:`DuckSession.features`).
+
 The rules, line by line (identical results to the pandas path, tested in ``tests/test_engines.py``):
 
 * **reading**: the head of the file goes through the pandas loader itself (:mod:`._input`); every
